@@ -1,0 +1,114 @@
+"""The embedded store: open the DuckDB file, apply migrations once, re-create macros and views.
+
+Schema migrations (sql/schema/NNN_*.sql) change tables and are applied exactly once,
+recorded in `schema_migrations`. Macros and views hold no data, so they are dropped and
+re-created on every run; that keeps them always in step with the SQL files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from catalog.paths import SQL_DIR
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """A migration file is malformed, or one already applied was edited."""
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the catalogue; a writer also gets the current schema, macros and views."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+        apply_objects(con)
+    return con
+
+
+def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[int, Path]]:
+    """The numbered schema files, in order; a badly named file is an error, not skipped."""
+    found = []
+    for file in sorted((sql_dir / "schema").glob("*.sql")):
+        match = _MIGRATION_NAME.match(file.name)
+        if not match:
+            raise MigrationError(f"{file}: migration files are named NNN_snake_case.sql")
+        found.append((int(match.group(1)), file))
+    versions = [v for v, _ in found]
+    if len(versions) != len(set(versions)):
+        raise MigrationError(f"duplicate migration numbers in {sql_dir / 'schema'}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int]:
+    """Apply each migration not yet recorded, each in its own transaction. Returns what ran."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+               checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+    )
+    applied = dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+    ran = []
+    for version, file in migrations(sql_dir):
+        text = file.read_text()
+        checksum = hashlib.sha256(text.encode()).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                raise MigrationError(
+                    f"{file.name} was edited after it was applied; add a new migration instead"
+                )
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(text)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [version, file.name, checksum],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        ran.append(version)
+    return ran
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration number (0 for an empty database)."""
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def apply_objects(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Re-create every macro, then every view, resolving dependency order by retrying.
+
+    A view whose inputs do not exist yet fails to create; such files are retried after the
+    others. The order is found, not hand-maintained, and a real error still surfaces when a
+    round makes no progress.
+    """
+    for folder in ("macros", "views"):
+        _create_in_dependency_order(con, sorted((sql_dir / folder).glob("*.sql")))
+
+
+def _create_in_dependency_order(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> None:
+    pending = list(files)
+    while pending:
+        failed: list[tuple[Path, Exception]] = []
+        for file in pending:
+            try:
+                con.execute(file.read_text())
+            except duckdb.CatalogException as exc:
+                failed.append((file, exc))
+        if len(failed) == len(pending):
+            file, exc = failed[0]
+            raise MigrationError(f"{file}: {exc}") from exc
+        pending = [file for file, _ in failed]

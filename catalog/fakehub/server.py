@@ -1,0 +1,412 @@
+"""A fake HuggingFace Hub on loopback, for tests and the offline demo.
+
+It speaks the routes `huggingface_hub` uses (see shared/reference/hub-api.md), with the
+real headers (Link pagination, RateLimit, X-Repo-Commit, X-Error-Code, Range), so the real
+client talks to it unchanged. It counts every request per rate-limit bucket and can inject
+faults: status codes (429 storms, 5xx), hangs (client time-outs), ignored Range headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from catalog.fakehub.snapshot import Repo, Snapshot
+
+LISTING_FIELDS = (
+    "_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
+    "pipeline_tag", "library_name", "createdAt", "modelId",
+)
+WINDOW_SECONDS = 300
+QUOTAS = {"api": 1000, "resolvers": 5000, "pages": 200}  # free-token plan, per 5 minutes
+
+
+@dataclass
+class Fault:
+    """One injected fault: requests whose path matches `path` (a regex) get it, `times` times."""
+
+    path: str
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = '{"error": "injected fault"}'
+    hang: bool = False             # hold the request open until the client gives up
+    ignore_range: bool = False     # answer 200 with the whole body despite a Range header
+    method: str | None = None
+    times: int | None = 1          # None: every matching request
+    every: int = 1                 # hit only every n-th matching request (1: each)
+    _seen: int = 0
+
+    def take(self, method: str, path: str) -> bool:
+        if self.method and self.method != method:
+            return False
+        if not re.search(self.path, path):
+            return False
+        self._seen += 1
+        if (self._seen - 1) % self.every:
+            return False
+        if self.times is None:
+            return True
+        if self.times <= 0:
+            return False
+        self.times -= 1
+        return True
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    bucket: str
+    status: int
+    bytes_sent: int
+    authorization: str | None
+
+
+def bucket_of(path: str) -> str:
+    """The Hub's rate-limit bucket for a path."""
+    if path.startswith("/api/"):
+        return "api"
+    if "/resolve/" in path:
+        return "resolvers"
+    return "pages"
+
+
+class FakeHub:
+    """Serve a Snapshot on 127.0.0.1; use as `with hub.running() as url: ...`."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        quotas: dict[str, int] | None = None,
+        page_size: int = 1000,
+        latency: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.snapshot = snapshot
+        self.quotas = dict(QUOTAS, **(quotas or {}))
+        self.page_size = page_size
+        self.latency = latency
+        self.clock = clock
+        self.faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+        self.granted_tokens: set[str] = set()   # tokens that may read gated repos
+        self._used: dict[str, int] = {}
+        self._window_start = clock()
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self.url = ""
+
+    # -- control -------------------------------------------------------------------------
+    def add_fault(self, path: str, **kwargs: Any) -> Fault:
+        fault = Fault(path=path, **kwargs)
+        self.faults.append(fault)
+        return fault
+
+    def counts(self) -> dict[str, int]:
+        """Requests served so far, per bucket."""
+        out = {"api": 0, "resolvers": 0, "pages": 0}
+        for r in self.requests:
+            out[r.bucket] += 1
+        return out
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def start(self) -> str:
+        handler = type("Handler", (_Handler,), {"hub": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._release.clear()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
+
+    def stop(self) -> None:
+        self._release.set()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[str]:
+        url = self.start()
+        try:
+            yield url
+        finally:
+            self.stop()
+
+    # -- rate limits ---------------------------------------------------------------------
+    def _rate(self, bucket: str) -> tuple[int, int]:
+        """Charge one request to bucket; return (remaining, seconds to reset)."""
+        with self._lock:
+            now = self.clock()
+            if now - self._window_start >= WINDOW_SECONDS:
+                self._window_start, self._used = now, {}
+            self._used[bucket] = self._used.get(bucket, 0) + 1
+            remaining = self.quotas[bucket] - self._used[bucket]
+            reset = max(1, int(WINDOW_SECONDS - (now - self._window_start)))
+            return remaining, reset
+
+    def _fault_for(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.take(method, path):
+                    return fault
+        return None
+
+    def record(self, req: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(req)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hub: FakeHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read hub.requests
+        return
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _dispatch(self, method: str) -> None:
+        split = urlsplit(self.path)
+        path, query = unquote(split.path), parse_qs(split.query)
+        bucket = bucket_of(path)
+        hub = self.hub
+        if hub.latency:
+            time.sleep(hub.latency)
+        remaining, reset = hub._rate(bucket)
+        self._extra = {
+            "RateLimit": f'"{bucket}";r={max(remaining, 0)};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"{bucket}";q={hub.quotas[bucket]};w={WINDOW_SECONDS}',
+        }
+        self._status, self._sent = 0, 0
+        self._ignore_range = False
+        try:
+            fault = hub._fault_for(method, path)
+            if fault and fault.hang:
+                hub._release.wait(30)
+                return
+            if fault and fault.status:
+                self._reply(fault.status, fault.body.encode(), dict(fault.headers))
+            elif remaining < 0:
+                self._reply(429, b'{"error": "rate limited"}', {"Retry-After": str(reset)})
+            else:
+                self._ignore_range = bool(fault and fault.ignore_range)
+                self._route(method, path, query)
+        finally:
+            hub.record(
+                RecordedRequest(method, path, query, bucket, self._status, self._sent,
+                                self.headers.get("Authorization"))
+            )
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+               content_type: str = "application/json") -> None:
+        self._status = status
+        self.send_response(status)
+        for key, value in {**self._extra, **(headers or {})}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+            self._sent = len(body)
+
+    def _json(self, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._reply(200, json.dumps(data).encode(), headers)
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        body = json.dumps({"error": message}).encode()
+        self._reply(status, body, {"X-Error-Code": code, "X-Error-Message": message})
+
+    def _repo(self, repo_id: str) -> Repo | None:
+        repo = self.hub.snapshot.repos.get(repo_id)
+        if repo is None:
+            self._error(404, "RepoNotFound", f"Repository not found: {repo_id}")
+        return repo
+
+    def _revision_ok(self, repo: Repo, rev: str) -> bool:
+        if rev in ("main", repo.sha):
+            return True
+        self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
+        return False
+
+    # -- routes --------------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict[str, list[str]]) -> None:
+        if path == "/api/models" and method == "GET":
+            return self._list_models(query)
+        m = re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/(revision|tree|paths-info)/([^/]+)(/.*)?)?", path)
+        if m:
+            repo_id, action, rev, rest = m.groups()
+            repo = self._repo(repo_id)
+            if repo is None or (rev and not self._revision_ok(repo, rev)):
+                return None
+            if action in (None, "revision") and method == "GET":
+                return self._model_info(repo, query)
+            if action == "tree" and method == "GET":
+                return self._tree(repo, (rest or "").strip("/"), query)
+            if action == "paths-info" and method == "POST":
+                return self._paths_info(repo)
+        m = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
+        if m and method in ("GET", "HEAD"):
+            return self._resolve(*m.groups())
+        return self._error(404, "NotFound", f"no route for {method} {path}")
+
+    def _list_models(self, query: dict[str, list[str]]) -> None:
+        repos = list(self.hub.snapshot.repos.values())
+        if "author" in query:
+            repos = [r for r in repos if r.id.split("/")[0] == query["author"][0]]
+        for tag in query.get("filter", []):
+            repos = [r for r in repos if tag in r.info.get("tags", []) or tag == r.info.get("pipeline_tag")]
+        if "search" in query:
+            needle = query["search"][0].lower()
+            repos = [r for r in repos if needle in r.id.lower()]
+        if "pipeline_tag" in query:
+            repos = [r for r in repos if r.info.get("pipeline_tag") == query["pipeline_tag"][0]]
+        sort = query.get("sort", [None])[0]
+        if sort:
+            repos.sort(key=lambda r: (r.info.get(sort) or 0, r.id), reverse=True)
+        else:
+            repos.sort(key=lambda r: r.id)
+        limit = int(query["limit"][0]) if "limit" in query else self.hub.page_size
+        size = max(1, min(limit, self.hub.page_size))
+        start = int(query.get("cursor", ["0"])[0])
+        page = repos[start : start + size]
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        items = [_listing_item(r.info, expand) for r in page]
+        headers = {}
+        if start + size < len(repos):
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            params.append(("cursor", str(start + size)))
+            headers["Link"] = f'<{self.hub.url}/api/models?{urlencode(params)}>; rel="next"'
+        self._json(items, headers)
+
+    def _model_info(self, repo: Repo, query: dict[str, list[str]]) -> None:
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        if expand:
+            return self._json({"_id": repo.info.get("_id"), "id": repo.id,
+                               **{k: repo.info[k] for k in expand if k in repo.info}})
+        info = dict(repo.info)
+        blobs = query.get("blobs", ["false"])[0] == "true"
+        info["siblings"] = [_sibling(f, blobs) for f in sorted(repo.files.values(), key=lambda f: f.path)]
+        return self._json(info)
+
+    def _tree(self, repo: Repo, prefix: str, query: dict[str, list[str]]) -> None:
+        recursive = query.get("recursive", ["false"])[0] in ("true", "True", "1")
+        entries: dict[str, dict[str, Any]] = {}
+        for f in sorted(repo.files.values(), key=lambda f: f.path):
+            if prefix and not f.path.startswith(prefix + "/"):
+                continue
+            rel = f.path[len(prefix) + 1 :] if prefix else f.path
+            parts = rel.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(([prefix] if prefix else []) + parts[:depth])
+                if recursive or depth == 1:
+                    directory = {"type": "directory", "oid": "0" * 40, "size": 0, "path": folder}
+                    entries.setdefault(folder, directory)
+                if not recursive:
+                    break
+            if recursive or len(parts) == 1:
+                entries[f.path] = f.tree_entry()
+        items = sorted(entries.values(), key=lambda e: e["path"])
+        start = int(query.get("cursor", ["0"])[0])
+        page = items[start : start + self.hub.page_size]
+        headers = {}
+        if start + self.hub.page_size < len(items):
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            params.append(("cursor", str(start + self.hub.page_size)))
+            base = f"{self.hub.url}/api/models/{repo.id}/tree/{quote(repo.sha)}"
+            headers["Link"] = f'<{base}{"/" + prefix if prefix else ""}?{urlencode(params)}>; rel="next"'
+        self._json(page, headers)
+
+    def _paths_info(self, repo: Repo) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        wanted = form.get("paths", [])
+        self._json([repo.files[p].tree_entry() for p in wanted if p in repo.files])
+
+    def _resolve(self, repo_id: str, rev: str, file_path: str) -> None:
+        repo = self._repo(repo_id)
+        if repo is None or not self._revision_ok(repo, rev):
+            return
+        if repo.info.get("gated") not in (None, False, "false"):
+            auth = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            if auth not in self.hub.granted_tokens:
+                return self._error(403, "GatedRepo", f"Access to model {repo_id} is restricted.")
+        f = repo.files.get(file_path)
+        if f is None:
+            return self._error(404, "EntryNotFound", f"{file_path} does not exist on {rev}")
+        headers = {"X-Repo-Commit": repo.sha, "Accept-Ranges": "bytes", "ETag": f'"{f.oid}"'}
+        if f.is_lfs:
+            headers["X-Linked-Etag"] = f'"{f.sha256}"'
+            headers["X-Linked-Size"] = str(f.size)
+        start, end, status = 0, f.size, 200
+        rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
+        if rng and not self._ignore_range:
+            start = int(rng.group(1))
+            end = min(int(rng.group(2)) + 1 if rng.group(2) else f.size, f.size)
+            if start >= f.size:
+                return self._reply(416, b"", {**headers, "Content-Range": f"bytes */{f.size}"})
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{f.size}"
+        self._stream(status, f, start, end, headers)
+
+    def _stream(self, status: int, f: Any, start: int, end: int, headers: dict[str, str]) -> None:
+        """Send bytes [start, end) in chunks, so a huge zero-padded file never sits in memory."""
+        self._status = status
+        self.send_response(status)
+        for key, value in {**self._extra, **headers}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(end - start))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        chunk = 1 << 20
+        try:
+            for offset in range(start, end, chunk):
+                data = f.read(offset, min(offset + chunk, end))
+                self.wfile.write(data)
+                self._sent += len(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client stopped reading (it had what it needed)
+
+
+def _listing_item(info: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+    keys = ["_id", "id", *expand] if expand else list(LISTING_FIELDS)
+    item = {k: info[k] for k in keys if k in info}
+    if not expand:
+        item["modelId"] = info["id"]
+    return item
+
+
+def _sibling(f: Any, blobs: bool) -> dict[str, Any]:
+    sib: dict[str, Any] = {"rfilename": f.path}
+    if blobs:
+        sib["size"] = f.size
+        sib["blobId"] = f.oid
+        if f.is_lfs:
+            sib["lfs"] = {"sha256": f.sha256, "size": f.size, "pointerSize": 134}
+    return sib
