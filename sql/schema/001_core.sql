@@ -35,7 +35,7 @@ CREATE TABLE source_errors (
     subject     VARCHAR NOT NULL,            -- repo id, URL, ...
     error_type  VARCHAR NOT NULL,
     message     VARCHAR NOT NULL,
-    at          TIMESTAMPTZ NOT NULL
+    occurred_at TIMESTAMPTZ NOT NULL
 );
 
 -- Resolved: one row per tracked base model (current truth).
