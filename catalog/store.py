@@ -1,0 +1,65 @@
+"""Writes to the catalogue: append raw observations, replace resolved rows, one transaction each.
+
+A subject (a repo) is written whole or not at all, so a failure half-way through a repo
+never leaves a mix of its old and new rows; other repos' rows are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]],
+                *, replace: bool = False) -> int:
+    """Insert dict rows by column name (INSERT OR REPLACE on the primary key if asked)."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
+    placeholders = ", ".join("?" for _ in columns)
+    con.executemany(
+        f"{verb} {table} ({', '.join(columns)}) VALUES ({placeholders})",
+        [[row[c] for c in columns] for row in rows],
+    )
+    return len(rows)
+
+
+def record_raw(con: duckdb.DuckDBPyConnection, *, run_id: str, repo_id: str, repo_sha: str | None,
+               kind: str, source_url: str, payload: Any) -> None:
+    """Append one Hub response as an observation (never updated, never deleted)."""
+    insert_rows(con, "raw_hub_responses", [{
+        "run_id": run_id, "repo_id": repo_id, "repo_sha": repo_sha, "kind": kind,
+        "source_url": source_url, "fetched_at": now(), "payload": json.dumps(payload, default=str),
+    }])
+
+
+def record_error(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, subject: str,
+                 error: BaseException | str) -> None:
+    """Keep a per-subject failure; the subject's last good rows stay where they are."""
+    error_type = type(error).__name__ if isinstance(error, BaseException) else "Error"
+    insert_rows(con, "source_errors", [{
+        "run_id": run_id, "source": source, "subject": subject, "error_type": error_type,
+        "message": str(error).splitlines()[0][:500] if str(error) else error_type,
+        "occurred_at": now(),
+    }])
