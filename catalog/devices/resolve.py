@@ -1,0 +1,218 @@
+"""Observations → resolved devices and conflicts.
+
+Curated values are the truth. An observation within 3 % of the resolved value stamps that
+field verified; a larger difference becomes a `device_conflicts` row and changes nothing.
+A product no device answers to becomes a new device, origin 'scraped', reviewed false.
+Only the curated file (sync_curated) ever changes a resolved number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from catalog.devices import memory
+from catalog.devices.model import FIELDS_NUMERIC, Observation
+from catalog.devices.registry import DeviceSpec
+
+TOLERANCE = 0.03
+_VERIFIED_COLUMN = {"memory_gb": "memory_verified_at", "bandwidth_gbps": "bandwidth_verified_at",
+                    "fp16_tflops_dense": "fp16_verified_at"}
+_SPEC_COLUMNS = ("vendor", "name", "kind", "segment", "backend", "gpu_count", "memory_gb",
+                 "memory_bytes", "memory_type", "bandwidth_gbps", "unified", "gpu_share",
+                 "reserve_bytes", "usable_memory_bytes", "interconnect", "fp16_tflops_dense",
+                 "launch_date", "source_url", "confidence", "match_keys", "notes")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a batch of observations came from."""
+
+    run_id: str
+    fetched_at: datetime
+    content_sha256: str
+    parser: str
+    parser_version: str
+
+
+@dataclass
+class ResolveStats:
+    verified: int = 0
+    conflicts: int = 0
+    new_devices: int = 0
+    unmatched: int = 0
+
+
+def _spec_values(spec: DeviceSpec) -> list[object]:
+    return [spec.vendor, spec.name, spec.kind, spec.segment, spec.backend, spec.gpu_count,
+            spec.memory_gb, spec.memory_bytes, spec.memory_type, spec.bandwidth_gbps,
+            spec.unified, spec.gpu_share, spec.reserve_bytes, spec.usable_memory_bytes,
+            spec.interconnect, spec.fp16_tflops_dense, spec.launch_date, spec.source_url,
+            spec.confidence, list(spec.match_keys), spec.notes]
+
+
+def agrees(resolved: float, observed: float) -> bool:
+    """Within 3 % of the resolved value (vendors round: 3.35 TB/s vs 3,352 GB/s)."""
+    return abs(observed - resolved) <= TOLERANCE * abs(resolved)
+
+
+def sync_curated(con: duckdb.DuckDBPyConnection, specs: list[DeviceSpec], run_id: str,
+                 now: datetime) -> None:
+    """Write the curated file into devices_curated; a changed number loses its verified date
+    and closes open conflicts it now agrees with (that edit is the human review)."""
+    current = {row[0]: row for row in con.execute(
+        "SELECT device_id, memory_gb, bandwidth_gbps, fp16_tflops_dense FROM devices_curated"
+    ).fetchall()}
+    placeholders = ", ".join("?" for _ in _SPEC_COLUMNS)
+    for spec in specs:
+        # A device first seen by a scraper and now curated under its own id: the curated
+        # row replaces the unreviewed one.
+        con.execute(
+            "DELETE FROM devices_curated WHERE origin = 'scraped' AND device_id <> ?"
+            " AND len(list_intersect(match_keys, ?)) > 0",
+            [spec.device_id, list(spec.match_keys)],
+        )
+        values = _spec_values(spec)
+        if spec.device_id not in current:
+            con.execute(
+                f"INSERT INTO devices_curated (device_id, {', '.join(_SPEC_COLUMNS)}, origin,"
+                f" reviewed, updated_at, run_id) VALUES (?, {placeholders}, 'curated', true, ?, ?)",
+                [spec.device_id, *values, now, run_id],
+            )
+            continue
+        old = dict(zip(FIELDS_NUMERIC, current[spec.device_id][1:], strict=True))
+        resets = [f"{_VERIFIED_COLUMN[f]} = NULL" for f in FIELDS_NUMERIC
+                  if old[f] != getattr(spec, f)]
+        assignments = ", ".join([f"{c} = ?" for c in _SPEC_COLUMNS] + resets)
+        con.execute(
+            f"UPDATE devices_curated SET {assignments}, origin = 'curated', reviewed = true,"
+            " updated_at = ?, run_id = ? WHERE device_id = ?",
+            [*values, now, run_id, spec.device_id],
+        )
+    for device_id, field, observed in con.execute(
+        "SELECT device_id, field, observed_value FROM device_conflicts WHERE status = 'open'"
+    ).fetchall():
+        row = con.execute(f"SELECT {field} FROM devices_curated WHERE device_id = ?",
+                          [device_id]).fetchone()
+        if row and row[0] is not None and agrees(row[0], observed):
+            con.execute(
+                "UPDATE device_conflicts SET status = 'resolved', resolved_at = ?"
+                " WHERE device_id = ? AND field = ? AND observed_value = ? AND status = 'open'",
+                [now, device_id, field, observed],
+            )
+
+
+def per_gpu_dense(obs: Observation, gpu_count: int) -> float:
+    """Bring a printed figure to the per-GPU dense basis the devices table stores."""
+    value = float(obs.value or 0.0)
+    if obs.field == "fp16_tflops_dense" and obs.basis == "sparse":
+        value /= 2
+    if obs.scope == "system":
+        value /= gpu_count
+    elif obs.scope == "pair":
+        value /= 2
+    return value
+
+
+def _key_index(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = con.execute("SELECT device_id, match_keys FROM devices_curated").fetchall()
+    return {key: device_id for device_id, keys in rows for key in keys}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _create_scraped(con: duckdb.DuckDBPyConnection, key: str, batch: list[Observation],
+                    defaults: dict[str, object], prov: Provenance) -> str | None:
+    """A product no curated row answers to: add it unreviewed, if the page gave its memory."""
+    by_field = {o.field: o for o in batch}
+    mem = by_field.get("memory_gb")
+    if mem is None or mem.value is None or mem.scope != "per_gpu":
+        return None
+    vendor = str(defaults["vendor"])
+    device_id = _slug(f"{vendor} {key}")
+    backend, unified = str(defaults["backend"]), bool(defaults["unified"])
+    memory_bytes = memory.marketed_gb_to_bytes(mem.value)
+    share = memory.effective_gpu_share(memory_bytes, unified, backend)
+    reserve = memory.reserve_bytes(backend)
+    bandwidth = by_field.get("bandwidth_gbps")
+    fp16 = by_field.get("fp16_tflops_dense")
+    kind = by_field.get("memory_type")
+    name = mem.product if mem.product.lower().startswith(vendor.lower()) else (
+        f"{vendor} {mem.product}")
+    con.execute(
+        f"INSERT INTO devices_curated (device_id, {', '.join(_SPEC_COLUMNS)}, origin, reviewed,"
+        " updated_at, run_id) VALUES (?, " + ", ".join("?" for _ in _SPEC_COLUMNS)
+        + ", 'scraped', false, ?, ?)",
+        [device_id, vendor, name, defaults["kind"], defaults["segment"], backend, 1,
+         mem.value, memory_bytes, kind.text if kind else None,
+         per_gpu_dense(bandwidth, 1) if bandwidth else None, unified, share, reserve,
+         memory.usable_memory_bytes(memory_bytes, share, reserve), None,
+         per_gpu_dense(fp16, 1) if fp16 else None, None, mem.source_url, "low", [key],
+         "seen only by a scraper; needs review", prov.fetched_at, prov.run_id],
+    )
+    return device_id
+
+
+def _compare(con: duckdb.DuckDBPyConnection, device_id: str, obs: Observation,
+             prov: Provenance, stats: ResolveStats) -> None:
+    column = obs.field
+    resolved, gpu_count = con.execute(
+        f"SELECT {column}, gpu_count FROM devices_curated WHERE device_id = ?", [device_id]
+    ).fetchone()
+    observed = per_gpu_dense(obs, gpu_count)
+    if resolved is not None and agrees(resolved, observed):
+        con.execute(f"UPDATE devices_curated SET {_VERIFIED_COLUMN[column]} = ?"
+                    " WHERE device_id = ?", [prov.fetched_at, device_id])
+        stats.verified += 1
+        return
+    diff = None if resolved in (None, 0) else round(100 * (observed - resolved) / resolved, 2)
+    updated = con.execute(
+        "UPDATE device_conflicts SET last_seen_at = ?, run_id = ? WHERE device_id = ?"
+        " AND field = ? AND observed_value = ? AND status = 'open' RETURNING 1",
+        [prov.fetched_at, prov.run_id, device_id, column, observed],
+    ).fetchall()
+    if not updated:
+        con.execute(
+            "INSERT INTO device_conflicts (device_id, field, resolved_value, observed_value,"
+            " diff_pct, source_url, content_sha256, first_seen_at, last_seen_at, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [device_id, column, resolved, observed, diff, obs.source_url,
+             prov.content_sha256, prov.fetched_at, prov.fetched_at, prov.run_id],
+        )
+    stats.conflicts += 1
+
+
+def apply_observations(con: duckdb.DuckDBPyConnection, observations: list[Observation],
+                       prov: Provenance, defaults: dict[str, object]) -> ResolveStats:
+    """Append the raw observations, then verify, conflict or create devices from them."""
+    stats = ResolveStats()
+    index = _key_index(con)
+    groups: dict[str, list[Observation]] = {}
+    for obs in observations:
+        groups.setdefault(obs.key, []).append(obs)
+    for key, batch in groups.items():
+        device_id = index.get(key)
+        created = False
+        if device_id is None:
+            device_id = _create_scraped(con, key, batch, defaults, prov)
+            created = device_id is not None
+            stats.new_devices += created
+            stats.unmatched += not created
+        con.executemany(
+            "INSERT INTO raw_device_observations VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[prov.run_id, o.source_url, prov.fetched_at, prov.content_sha256, prov.parser,
+              prov.parser_version, o.vendor, o.product, key, device_id, o.field, o.value,
+              o.text, o.basis, o.scope] for o in batch],
+        )
+        if device_id is None or created:
+            continue
+        for obs in batch:
+            if obs.field in FIELDS_NUMERIC and obs.value is not None:
+                _compare(con, device_id, obs, prov, stats)
+    return stats

@@ -1,0 +1,38 @@
+-- devices: one row per purchasable device variant. Memory and bandwidth are per GPU;
+-- systems add gpu_count (fitting across GPUs is the estimator's job). Decimal GB (1e9)
+-- for display; bytes are the truth. Columns documented in docs/devices.md.
+CREATE OR REPLACE VIEW devices AS
+SELECT
+    d.device_id,
+    d.vendor,
+    d.name,
+    d.kind,
+    d.segment,
+    d.backend,
+    d.gpu_count,
+    d.memory_gb,
+    d.memory_bytes,
+    round(d.memory_bytes / 1e9, 2)                          AS memory_decimal_gb,
+    d.memory_type,
+    d.unified,
+    d.gpu_share,
+    d.reserve_bytes,
+    d.usable_memory_bytes,
+    round(d.usable_memory_bytes / 1e9, 2)                   AS usable_memory_gb,
+    d.memory_bytes * d.gpu_count                            AS total_memory_bytes,
+    d.bandwidth_gbps,
+    d.interconnect,
+    d.fp16_tflops_dense,
+    d.launch_date,
+    d.source_url,
+    d.confidence,
+    d.origin,
+    d.reviewed,
+    greatest(d.memory_verified_at, d.bandwidth_verified_at, d.fp16_verified_at) AS verified_at,
+    d.memory_verified_at,
+    d.bandwidth_verified_at,
+    d.fp16_verified_at,
+    (SELECT count(*) FROM device_conflicts c
+      WHERE c.device_id = d.device_id AND c.status = 'open')  AS open_conflicts,
+    d.notes
+FROM devices_curated d;
