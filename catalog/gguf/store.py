@@ -113,7 +113,8 @@ def record_error(
 ) -> None:
     """One `source_errors` row (source gguf_header); messages never carry tokens."""
     con.execute(
-        "INSERT INTO source_errors VALUES (?, 'gguf_header', ?, ?, ?, ?)",
+        "INSERT INTO source_errors (run_id, source, subject, error_type, message, occurred_at) "
+        "VALUES (?, 'gguf_header', ?, ?, ?, ?)",
         [run_id, subject, type(exc).__name__, str(exc)[:2000], datetime.now(UTC)],
     )
 
