@@ -129,7 +129,7 @@ class FakeHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._release.clear()
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self.url
 
@@ -201,29 +201,27 @@ class _Handler(BaseHTTPRequestHandler):
             "RateLimit": f'"{bucket}";r={max(remaining, 0)};t={reset}',
             "RateLimit-Policy": f'"fixed window";"{bucket}";q={hub.quotas[bucket]};w={WINDOW_SECONDS}',
         }
-        self._status, self._sent = 0, 0
+        self._record = RecordedRequest(method, path, query, bucket, 0, 0,
+                                       self.headers.get("Authorization"))
+        hub.record(self._record)   # logged before answering: a client never sees an unlogged reply
         self._ignore_range = False
-        try:
-            fault = hub._fault_for(method, path)
-            if fault and fault.hang:
-                hub._release.wait(30)
-                return
-            if fault and fault.status:
-                self._reply(fault.status, fault.body.encode(), dict(fault.headers))
-            elif remaining < 0:
-                self._reply(429, b'{"error": "rate limited"}', {"Retry-After": str(reset)})
-            else:
-                self._ignore_range = bool(fault and fault.ignore_range)
-                self._route(method, path, query)
-        finally:
-            hub.record(
-                RecordedRequest(method, path, query, bucket, self._status, self._sent,
-                                self.headers.get("Authorization"))
-            )
+        fault = hub._fault_for(method, path)
+        if fault and fault.hang:
+            hub._release.wait(30)
+            return
+        if fault and fault.status:
+            self._reply(fault.status, fault.body.encode(), dict(fault.headers))
+        elif remaining < 0:
+            self._reply(429, b'{"error": "rate limited"}', {"Retry-After": str(reset)})
+        else:
+            self._ignore_range = bool(fault and fault.ignore_range)
+            self._route(method, path, query)
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None,
                content_type: str = "application/json") -> None:
-        self._status = status
+        self._record.status = status
+        if self.command != "HEAD":
+            self._record.bytes_sent = len(body)
         self.send_response(status)
         for key, value in {**self._extra, **(headers or {})}.items():
             self.send_header(key, value)
@@ -232,7 +230,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-            self._sent = len(body)
 
     def _json(self, data: Any, headers: dict[str, str] | None = None) -> None:
         self._reply(200, json.dumps(data).encode(), headers)
@@ -375,7 +372,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, status: int, f: Any, start: int, end: int, headers: dict[str, str]) -> None:
         """Send bytes [start, end) in chunks, so a huge zero-padded file never sits in memory."""
-        self._status = status
+        self._record.status = status
+        if self.command != "HEAD":
+            self._record.bytes_sent = end - start   # what this answer carries (client may stop early)
         self.send_response(status)
         for key, value in {**self._extra, **headers}.items():
             self.send_header(key, value)
@@ -387,9 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = 1 << 20
         try:
             for offset in range(start, end, chunk):
-                data = f.read(offset, min(offset + chunk, end))
-                self.wfile.write(data)
-                self._sent += len(data)
+                self.wfile.write(f.read(offset, min(offset + chunk, end)))
         except (BrokenPipeError, ConnectionResetError):
             return  # the client stopped reading (it had what it needed)
 

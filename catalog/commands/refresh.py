@@ -1,0 +1,58 @@
+"""`fitcat refresh`: run the nightly flow once, now, against the real Hub (or --endpoint)."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from urllib.parse import urlsplit
+
+from catalog import paths
+from catalog.hub.client import DEFAULT_ENDPOINT
+
+
+class Offline(RuntimeError):
+    """The Hub endpoint cannot be reached at all."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("refresh", help="run the nightly refresh once, now")
+    p.add_argument("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or huggingface.co)")
+    p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
+    p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    p.set_defaults(run=run)
+
+
+def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
+    """Fail in seconds, before any state is touched, when the Hub host does not answer."""
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise Offline(f"cannot reach {parts.hostname}:{port} ({exc})") from exc
+
+
+def run_flow(db: str, out: str, endpoint: str, settings: str | None) -> int:
+    from flows.nightly import nightly_refresh  # imports Prefect: only once we know we will run
+
+    summary = nightly_refresh(db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings)
+    print(f"run {summary.run_id}: {summary.status}; {summary.counts}; exports: {summary.exports}")
+    for err in summary.errors:
+        print(f"  failed {err['source']} {err['subject']}: {err['error']}", file=sys.stderr)
+    return 0 if summary.status == "completed" else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    endpoint = args.endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    try:
+        check_reachable(endpoint)
+    except Offline as exc:
+        print(f"fitcat refresh: the Hub is not reachable: {exc}.\n"
+              "Nothing was changed. Offline? Run `make demo` to refresh from the bundled sample Hub.",
+              file=sys.stderr)
+        return 3
+    return run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), endpoint,
+                    args.settings)

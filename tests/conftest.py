@@ -1,0 +1,57 @@
+"""Shared fixtures: an isolated Prefect home, one Prefect test harness per session, the fake Hub."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports prefect or huggingface_hub: isolated, offline-safe settings.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="fitcat-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_TOKEN", None)
+os.environ.pop("HF_ENDPOINT", None)
+
+from catalog import paths  # noqa: E402
+from catalog.fakehub import FakeHub, Snapshot  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server for the whole session (starting one costs ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def sample_snapshot() -> Snapshot:
+    """A fresh, mutable copy of the bundled sample Hub."""
+    return Snapshot.load(paths.SAMPLE_HUB)
+
+
+@pytest.fixture
+def fake_hub(sample_snapshot: Snapshot) -> Iterator[FakeHub]:
+    """The sample Hub served on loopback; gated repos open to the token 'hf_granted'."""
+    hub = FakeHub(sample_snapshot)
+    hub.granted_tokens.add("hf_granted")
+    with hub.running():
+        yield hub
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    """A scope covering the sample Hub's base models by author listing."""
+    path = tmp_path / "fitcat.toml"
+    path.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n')
+    return path

@@ -1,0 +1,88 @@
+"""Migrations apply once and in order; macros and views are re-created in dependency order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog import db
+
+
+def _sql_tree(tmp_path: Path, views: dict[str, str]) -> Path:
+    root = tmp_path / "sql"
+    for folder in ("schema", "macros", "views"):
+        (root / folder).mkdir(parents=True)
+    (root / "schema" / "001_base.sql").write_text("CREATE TABLE t (x INTEGER);")
+    for name, body in views.items():
+        (root / "views" / f"{name}.sql").write_text(body)
+    return root
+
+
+def test_real_schema_applies_once_and_records_versions(tmp_path: Path) -> None:
+    path = tmp_path / "c.duckdb"
+    con = db.connect(path)
+    first = con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert first and first[0][0] == 1
+    con.close()
+    con = db.connect(path)  # a second open applies nothing new and keeps the data
+    assert db.migrate(con) == []
+    assert con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == first
+
+
+def test_every_sql_object_file_is_named_after_its_object() -> None:
+    from catalog.paths import SQL_DIR
+
+    for folder, kind in (("macros", "MACRO"), ("views", "VIEW")):
+        for file in (SQL_DIR / folder).glob("*.sql"):
+            text = " ".join(file.read_text().split())
+            assert f"CREATE OR REPLACE {kind} {file.stem}" in text, file
+
+
+def test_views_are_created_in_dependency_order_whatever_the_file_order(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {
+        "a_top": "CREATE OR REPLACE VIEW a_top AS SELECT x FROM b_middle;",
+        "b_middle": "CREATE OR REPLACE VIEW b_middle AS SELECT x FROM c_bottom;",
+        "c_bottom": "CREATE OR REPLACE VIEW c_bottom AS SELECT x FROM t;",
+    })
+    con = duckdb.connect()
+    db.migrate(con, root)
+    db.apply_objects(con, root)
+    con.execute("INSERT INTO t VALUES (7)")
+    assert con.execute("SELECT x FROM a_top").fetchall() == [(7,)]
+
+
+def test_a_view_that_can_never_be_created_is_an_error_naming_its_file(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {"broken": "CREATE OR REPLACE VIEW broken AS SELECT * FROM nowhere;"})
+    con = duckdb.connect()
+    db.migrate(con, root)
+    with pytest.raises(db.MigrationError, match=r"broken\.sql"):
+        db.apply_objects(con, root)
+
+
+def test_editing_an_applied_migration_is_refused(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {})
+    con = duckdb.connect()
+    db.migrate(con, root)
+    (root / "schema" / "001_base.sql").write_text("CREATE TABLE t (x INTEGER, y INTEGER);")
+    with pytest.raises(db.MigrationError, match="edited after it was applied"):
+        db.migrate(con, root)
+
+
+def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {})
+    (root / "schema" / "002_bad.sql").write_text("CREATE TABLE u (y INTEGER); SELECT * FROM nope;")
+    con = duckdb.connect()
+    with pytest.raises(duckdb.CatalogException):
+        db.migrate(con, root)
+    assert con.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "u" not in tables
+
+
+def test_badly_named_migration_is_an_error(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {})
+    (root / "schema" / "2_oops.sql").write_text("SELECT 1;")
+    with pytest.raises(db.MigrationError, match=r"2_oops\.sql"):
+        db.migrations(root)

@@ -1,0 +1,95 @@
+"""The real flow, under a Prefect test harness, against the fake Hub and a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog.fakehub import FakeHub
+from flows.nightly import nightly_refresh
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _run(tmp_path: Path, hub: FakeHub, settings: Path, monkeypatch, token: str = "hf_granted"):
+    monkeypatch.setenv("HF_TOKEN", token)
+    return nightly_refresh(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+                           endpoint=hub.url, settings_path=str(settings))
+
+
+def _query(tmp_path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_flow_discovers_stores_computes_and_exports(tmp_path, fake_hub, settings_file, monkeypatch):
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    assert summary.status == "completed", summary.errors
+    models = {r[0] for r in _query(tmp_path, "SELECT repo_id FROM hub_models")}
+    assert {"deepseek-ai/DeepSeek-V4-Flash", "meta-llama/Llama-3.1-8B-Instruct",
+            "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2-0.5B-Instruct"} <= models
+    # Provenance on every fact.
+    no_provenance = "SELECT count(*) FROM hub_models WHERE source_url IS NULL OR run_id IS NULL"
+    assert _query(tmp_path, no_provenance)[0][0] == 0
+    # A split build's quant is the sum of its shards: the seed's 94.84 GB Q4_K_M.
+    q4 = _query(tmp_path, """SELECT file_size_bytes, shard_files FROM quantizations
+                             WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash' AND quant = 'Q4_K_M'""")
+    assert q4 == [(94_840_000_000, 2)]
+    # The run is in the ledger.
+    run = _query(tmp_path, f"SELECT status, counts FROM runs WHERE run_id = '{summary.run_id}'")
+    assert run[0][0] == "completed" and json.loads(run[0][1])["models"] >= 4
+    # Exports exist and agree with the view.
+    out = tmp_path / "out"
+    csv_lines = (out / "quantizations.csv").read_text().splitlines()
+    view_rows = _query(tmp_path, "SELECT count(*) FROM quantizations")[0][0]
+    assert len(csv_lines) == view_rows + 1
+    exported = json.loads((out / "models.json").read_text())
+    assert {m["repo_id"] for m in exported} == models
+
+
+def test_second_run_is_idempotent(tmp_path, fake_hub, settings_file, monkeypatch):
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    first = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    rows = _query(tmp_path, "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id")
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
+    assert _query(tmp_path, "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id") == rows
+
+
+def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
+    tmp_path, fake_hub, settings_file, monkeypatch
+):
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    before = _query(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
+
+    qwen = fake_hub.snapshot.repos["Qwen/Qwen2.5-7B-Instruct"]
+    qwen.files["config.json"].content = b"{not json"
+    qwen.files["config.json"].size = 9
+    fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct")
+    fake_hub.snapshot.touch("meta-llama/Llama-3.1-8B-Instruct")  # new commit: its config is not cached
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch, token="hf_not_granted")
+
+    assert summary.status == "failed"
+    failed = {e["subject"]: e["error"] for e in summary.errors}
+    assert "Qwen/Qwen2.5-7B-Instruct" in failed and "not valid JSON" in failed["Qwen/Qwen2.5-7B-Instruct"]
+    assert "meta-llama/Llama-3.1-8B-Instruct" in failed  # gated: this token was not granted
+    # The others were refreshed, the failed ones keep their last good rows.
+    assert _query(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'") == before
+    errors = _query(tmp_path, "SELECT subject, error_type FROM source_errors "
+                              f"WHERE run_id = '{summary.run_id}'")
+    assert ("Qwen/Qwen2.5-7B-Instruct", "ConfigError") in errors
+    assert ("meta-llama/Llama-3.1-8B-Instruct", "GatedRepoError") in errors
+    assert _query(tmp_path, "SELECT count(*) FROM hub_models WHERE removed_at IS NULL")[0][0] == 4
+
+
+def test_config_of_a_commit_is_read_once_and_cached(tmp_path, fake_hub, settings_file, monkeypatch):
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    fake_hub.reset_log()
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    assert not [r for r in fake_hub.requests if r.path.endswith("/config.json")]
