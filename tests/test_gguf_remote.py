@@ -89,6 +89,9 @@ def test_gemma_header_over_the_fake_hub(con, tmp_path: Path) -> None:
     assert row[:3] == (268_098_176, 7.55, "Q4_K_M")
     assert row[3] == report.bytes_read and row[4] == 6_525_120
     assert _rows(con, "gguf_tensor_types") == 5
+    view = con.execute("SELECT file_type_label, bits_per_weight, file_gb, type_mix "
+                       "FROM gguf_header_facts").fetchall()
+    assert view == [("Q4_K_M", 7.553, 0.253, "Q8_0:10, Q5_0:81, Q4_K:27, Q6_K:9, F32:109")]
     attn = con.execute("SELECT kind, layer_count, source FROM attention_components "
                        "WHERE repo_id = 'google/gemma-3-270m' ORDER BY kind").fetchall()
     assert attn == [("full", 3, "gguf"), ("sliding", 15, "gguf")]
