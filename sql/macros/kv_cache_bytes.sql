@@ -1,4 +1,5 @@
--- KV cache bytes at ctx tokens, summed over a model's attention_components (thin version:
--- every component treated as full attention; sql/macros grows per attention kind).
-CREATE OR REPLACE MACRO kv_cache_bytes(layer_count, kv_heads, key_length, value_length, ctx, bytes_per_element := 2) AS
-    layer_count * kv_heads * (key_length + value_length) * bytes_per_element * ctx;
+-- KV cache bytes at ctx tokens for a model's list of KV parts (see kv_part):
+-- Σ fixed state + row bytes × cells held at ctx.
+CREATE OR REPLACE MACRO kv_cache_bytes(parts, ctx) AS
+    list_sum(list_transform(parts,
+        lambda p: p.fixed_bytes + p.row_bytes * kv_cells(p.kind, ctx, p.cap, p.ratio)));

@@ -1,0 +1,242 @@
+"""`fitcat estimate`: memory, fit and speed for a model or device that is not in the catalogue.
+
+Runs the catalogue's own SQL (migrations, macros, views) on an in-memory DuckDB: the model is
+inserted as a hub_models row (+ its config.json as a raw response and its attention rows), so
+weights, KV cache, verdict, GPUs needed, max context and decode speed come from exactly the
+macros the views use. See docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from catalog import db, paths
+from catalog.hub.attention import attention_rows
+from catalog.hub.config import text_config
+
+GIB = 2**30
+MIB = 2**20
+MODEL_ID = "estimate/model"
+# Fallback rules for --memory-gb when catalog.devices is unavailable (same as docs/devices.md).
+_RESERVE_MIB = {"cuda": 512, "rocm": 512, "vulkan": 512, "metal": 0, "cpu": 0}
+
+
+class EstimateError(ValueError):
+    """Bad or missing input for an estimate."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("estimate", help="estimate memory, fit and speed for any model and device")
+    p.add_argument("--config", type=Path, help="a Hugging Face config.json")
+    p.add_argument("--params", type=float, help="total parameters (e.g. 8.03e9)")
+    p.add_argument("--active-params", type=float, help="parameters used per token (MoE)")
+    p.add_argument("--quant", default="Q4_K_M")
+    p.add_argument("--file-size", type=int, help="real GGUF bytes (all shards)")
+    p.add_argument("--context", type=int, default=2048)
+    p.add_argument("--kv-type", choices=["f16", "q8_0", "q4_0"])
+    p.add_argument("--profile", help="runtime profile (default: the catalogue's default)")
+    p.add_argument("--device", help="a device_id from the catalogue")
+    p.add_argument("--memory-gb", type=float, help="memory per GPU as marketed (binary GB, 24 = RTX 4090)")
+    p.add_argument("--bandwidth-gbps", type=float)
+    p.add_argument("--unified", action="store_true")
+    p.add_argument("--gpus", type=int, default=1)
+    p.add_argument("--backend", choices=["cuda", "rocm", "metal", "vulkan", "cpu"], default="cuda")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        result = run_estimate(args)
+    except EstimateError as exc:
+        print(f"fitcat estimate: {exc}")
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(result))
+    else:
+        _print_text(result)
+    return 0
+
+
+def run_estimate(args: argparse.Namespace) -> dict[str, Any]:
+    """One estimate as a dict with the --json keys."""
+    config = json.loads(Path(args.config).read_text()) if getattr(args, "config", None) else None
+    device = _device(args)
+    con = duckdb.connect()
+    try:
+        db.migrate(con)
+        db.apply_objects(con)
+        profile = _profile(con, getattr(args, "profile", None))
+        if getattr(args, "kv_type", None):
+            con.execute("UPDATE runtime_profiles SET default_kv_type = ? WHERE profile = ?", [args.kv_type, profile])
+        context_length = _insert_model(con, args, config)
+        return _estimate(con, args, profile, context_length, device)
+    finally:
+        con.close()
+
+
+def _profile(con: duckdb.DuckDBPyConnection, name: str | None) -> str:
+    if name is None:
+        return con.execute("SELECT profile FROM runtime_profiles WHERE is_default").fetchone()[0]
+    known = [r[0] for r in con.execute("SELECT profile FROM runtime_profiles ORDER BY 1").fetchall()]
+    if name not in known:
+        raise EstimateError(f"unknown profile {name!r}; known: {', '.join(known)}")
+    return name
+
+
+def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, config: dict | None) -> int:
+    cfg = text_config(config)
+    if args.params is None and args.file_size is None:
+        raise EstimateError("give --params (and --quant) or --file-size")
+    if args.context <= 0:
+        raise EstimateError("--context must be positive")
+    context_length = int(cfg.get("max_position_embeddings") or args.context)
+    now = datetime.now(UTC)
+    params = int(args.params) if args.params else None
+    active = int(args.active_params) if args.active_params else params
+    con.execute(
+        """INSERT INTO hub_models (repo_id, sha, params_total, params_active, params_source, context_length,
+                                   vocab_size, hidden_size, architecture, source_url, fetched_at, run_id)
+           VALUES (?, 'local', ?, ?, 'estimate', ?, ?, ?, ?, 'local', ?, 'estimate')""",
+        [MODEL_ID, params, active, context_length, cfg.get("vocab_size"), cfg.get("hidden_size"),
+         (cfg.get("architectures") or [None])[0], now])
+    if config:
+        con.execute(
+            """INSERT INTO raw_hub_responses (run_id, repo_id, kind, source_url, fetched_at, payload)
+               VALUES ('estimate', ?, 'config', 'local', ?, ?)""", [MODEL_ID, now, json.dumps(config)])
+        for row in attention_rows(MODEL_ID, config):
+            cols = list(row)
+            con.execute(f"INSERT INTO attention_components ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [row[c] for c in cols])
+    if args.file_size is not None:
+        if args.file_size <= 0:
+            raise EstimateError("--file-size must be positive")
+        con.execute(
+            """INSERT INTO hub_gguf_files (gguf_repo_id, base_repo_id, repo_sha, path, quant, shard, shard_count,
+                                           size_bytes, source_url, fetched_at, run_id)
+               VALUES ('estimate/model-GGUF', ?, 'local', ?, ?, 1, 1, ?, 'local', ?, 'estimate')""",
+            [MODEL_ID, f"model-{args.quant}.gguf", args.quant.upper(), args.file_size, now])
+    return context_length
+
+
+def _device(args: argparse.Namespace) -> dict[str, Any] | None:
+    if getattr(args, "device", None):
+        path = paths.db_path(getattr(args, "db", None))
+        if not path.exists():
+            raise EstimateError(f"--device needs the catalogue ({path}); or give --memory-gb and --bandwidth-gbps")
+        with duckdb.connect(str(path), read_only=True) as cat:
+            row = cat.execute(
+                """SELECT device_id, memory_bytes, usable_memory_bytes, bandwidth_gbps, gpu_count, backend
+                   FROM devices WHERE device_id = ?""", [args.device]).fetchone()
+        if row is None:
+            raise EstimateError(f"device {args.device!r} is not in the catalogue")
+        return dict(zip(["id", "memory_bytes", "usable_bytes", "bandwidth_gbps", "gpus", "backend"], row, strict=True))
+    if getattr(args, "memory_gb", None) is None:
+        if getattr(args, "bandwidth_gbps", None) is not None:
+            raise EstimateError("--bandwidth-gbps needs --memory-gb")
+        return None
+    if args.bandwidth_gbps is None or args.bandwidth_gbps <= 0 or args.memory_gb <= 0 or args.gpus < 1:
+        raise EstimateError("--memory-gb, --bandwidth-gbps and --gpus must be positive")
+    memory = round(args.memory_gb * GIB)
+    return {"id": None, "memory_bytes": memory, "usable_bytes": _usable(memory, args.unified, args.backend),
+            "bandwidth_gbps": args.bandwidth_gbps, "gpus": args.gpus, "backend": args.backend}
+
+
+def _usable(memory: int, unified: bool, backend: str) -> int:
+    """Per-GPU usable bytes by the devices rules (catalog.devices.memory when present)."""
+    try:
+        from catalog.devices import memory as rules
+    except ImportError:  # pragma: no cover - the devices package ships with the catalogue
+        share = (2 / 3 if memory <= 36 * GIB else 3 / 4) if unified and backend == "metal" else 1.0
+        return max(0, int(memory * share) - _RESERVE_MIB[backend] * MIB)
+    share = rules.effective_gpu_share(memory, unified, backend)
+    return rules.usable_memory_bytes(memory, share, rules.reserve_bytes(backend))
+
+
+_ESTIMATE_SQL = """
+WITH m AS (
+    SELECT * FROM model_quant_memory WHERE profile = $profile AND repo_id = $repo AND quant = $quant
+), k AS (
+    SELECT m.*, kv_cache_bytes(parts, $ctx) AS kv_bytes,
+           usable_bytes($usable, device_reserve_bytes) AS usable_per_gpu
+    FROM m
+), t AS (
+    SELECT k.*, $gpus * usable_per_gpu AS usable_total,
+           vram_bytes(weights_bytes, kv_bytes, per_gpu_fixed_bytes, $gpus) AS needed_total,
+           vram_bytes(weights_bytes, kv_bytes, per_gpu_fixed_bytes) AS vram_one
+    FROM k
+)
+SELECT params_total, params_active, bits_per_weight, weights_bytes, size_source, kv_bytes, per_gpu_fixed_bytes,
+       vram_one, recommended_factor * vram_one AS recommended_bytes, usable_per_gpu, kv_method,
+       fit_verdict(usable_total, needed_total, runs_great_factor) AS verdict,
+       gpus_needed(weights_bytes + kv_bytes, per_gpu_fixed_bytes, usable_per_gpu) AS gpus_needed,
+       max_context_tokens(parts, usable_total - weights_bytes - $gpus * per_gpu_fixed_bytes,
+                          context_length, kv_pad) AS max_context_tokens,
+       CASE WHEN needed_total > usable_total THEN NULL
+            WHEN speed_method = 'simple' THEN decode_tok_s_simple($bw, vram_one, simple_efficiency)
+            ELSE decode_tok_s(active_weight_bytes(weights_bytes, params_active, params_total) + kv_bytes,
+                              $bw, s.efficiency, s.per_token_s, $gpus, multi_gpu_hop_s) END AS decode_tok_s
+FROM t LEFT JOIN speed_constants s ON s.profile = t.profile AND s.backend = $backend
+"""
+
+
+def _estimate(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, profile: str, context_length: int,
+              device: dict[str, Any] | None) -> dict[str, Any]:
+    quant = args.quant.upper()
+    params = {"profile": profile, "repo": MODEL_ID, "quant": quant, "ctx": args.context,
+              "usable": device["usable_bytes"] if device else None, "gpus": device["gpus"] if device else 1,
+              "bw": device["bandwidth_gbps"] if device else None, "backend": device["backend"] if device else None}
+    cur = con.execute(_ESTIMATE_SQL, params)
+    cols = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
+        known = ", ".join(r[0] for r in con.execute("SELECT quant FROM quant_types ORDER BY sort_order").fetchall())
+        raise EstimateError(f"unknown quant {quant!r} (give --file-size, or one of: {known})")
+    r = dict(zip(cols, row, strict=True))
+    if r["kv_bytes"] is None:
+        raise EstimateError("no attention layout: give --config with num_hidden_layers and attention heads")
+
+    def gb(value: float | None, digits: int = 3) -> float | None:
+        return None if value is None else round(value / 1e9, digits)
+
+    return {
+        "params_total": r["params_total"],
+        "params_active": r["params_active"],
+        "quant": quant,
+        "bits_per_weight": None if r["bits_per_weight"] is None else round(r["bits_per_weight"], 3),
+        "weights_gb": gb(r["weights_bytes"]),
+        "weights_source": r["size_source"],
+        "context_tokens": args.context,
+        "kv_cache_gb": gb(r["kv_bytes"], 4),
+        "overhead_gb": gb(r["per_gpu_fixed_bytes"]),
+        "vram_gb": gb(r["vram_one"]),
+        "recommended_gb": gb(r["recommended_bytes"]),
+        "device": None if device is None else {
+            "id": device["id"],
+            "memory_gb": round(device["memory_bytes"] / GIB, 1),
+            "usable_gb": gb(r["usable_per_gpu"]),
+            "bandwidth_gbps": device["bandwidth_gbps"],
+            "gpus": device["gpus"],
+        },
+        "verdict": r["verdict"] if device else None,
+        "gpus_needed": r["gpus_needed"] if device else None,
+        "max_context_tokens": r["max_context_tokens"] if device else None,
+        "decode_tok_s": None if not device or r["decode_tok_s"] is None else round(r["decode_tok_s"], 1),
+    }
+
+
+def _print_text(r: dict[str, Any]) -> None:
+    print(f"{r['quant']}: weights {r['weights_gb']} GB ({r['weights_source']}), "
+          f"KV {r['kv_cache_gb']} GB at {r['context_tokens']:,} tokens, overhead {r['overhead_gb']} GB")
+    print(f"VRAM {r['vram_gb']} GB, recommended {r['recommended_gb']} GB")
+    if r["device"]:
+        d = r["device"]
+        print(f"device {d['id'] or 'custom'}: {d['gpus']} × {d['memory_gb']} GB (usable {d['usable_gb']} GB/GPU), "
+              f"{d['bandwidth_gbps']} GB/s -> {r['verdict']}, GPUs needed {r['gpus_needed']}, "
+              f"max context {r['max_context_tokens']}, ~{r['decode_tok_s']} tok/s")

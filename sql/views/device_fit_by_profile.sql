@@ -1,0 +1,45 @@
+-- Every model × quant on every device, at 2,048 tokens and at the model's full context, per
+-- runtime profile. A device with gpu_count GPUs splits weights + KV across all of them; each GPU
+-- also carries the fixed part. needed/usable/headroom are totals over the device's GPUs.
+CREATE OR REPLACE VIEW device_fit_by_profile AS
+WITH q AS (
+    SELECT * FROM model_quant_memory WHERE (size_source = 'gguf' OR ladder) AND context_length > 0
+), ctx AS (
+    SELECT q.*, least(2048, q.context_length) AS context_tokens FROM q
+    UNION
+    SELECT q.*, q.context_length FROM q
+), fit AS (
+    SELECT ctx.*, d.device_id, d.gpu_count, d.bandwidth_gbps, d.backend,
+           usable_bytes(d.usable_memory_bytes, ctx.device_reserve_bytes) AS usable_per_gpu,
+           kv_cache_bytes(ctx.parts, ctx.context_tokens) AS kv_bytes
+    FROM ctx CROSS JOIN devices d
+), totals AS (
+    SELECT fit.*,
+           fit.gpu_count * fit.usable_per_gpu AS usable_total,
+           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes, fit.gpu_count) AS needed_total,
+           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes) AS vram_one_gpu
+    FROM fit
+)
+SELECT
+    t.profile,
+    t.repo_id,
+    t.quant,
+    t.device_id,
+    t.context_tokens,
+    fit_verdict(t.usable_total, t.needed_total, t.runs_great_factor) AS verdict,
+    gpus_needed(t.weights_bytes + t.kv_bytes, t.per_gpu_fixed_bytes, t.usable_per_gpu) AS gpus_needed,
+    gb(t.usable_total - t.needed_total) AS headroom_gb,
+    max_context_tokens(t.parts, t.usable_total - t.weights_bytes - t.gpu_count * t.per_gpu_fixed_bytes,
+                       t.context_length, t.kv_pad) AS max_context_tokens,
+    CASE WHEN t.needed_total > t.usable_total THEN NULL
+         WHEN t.speed_method = 'simple' THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_one_gpu, t.simple_efficiency)
+         ELSE decode_tok_s(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total) + t.kv_bytes,
+                           t.bandwidth_gbps, s.efficiency, s.per_token_s, t.gpu_count, t.multi_gpu_hop_s)
+    END AS decode_tok_s,
+    gb(t.needed_total) AS needed_gb,
+    gb(t.usable_total) AS usable_gb,
+    t.gpu_count,
+    t.size_source,
+    t.kv_method
+FROM totals t
+LEFT JOIN speed_constants s ON s.profile = t.profile AND s.backend = t.backend;
