@@ -6,9 +6,10 @@ Model (docs/methodology.md): seconds per token = bytes read per token / (bandwid
 + per-token cost, where bytes read = active weights (weights × active/total parameters) + the KV
 cache at the run's average context depth (depth + half the generated tokens). Fitted per backend
 family by weighted least squares on time per token (weights 1/t², i.e. relative error), the
-per-token cost clamped at ≥ 0 and the efficiency at ≤ 1. Also prints the seed's simple method on the same rows, the weights
-estimator's error (leave-one-model-out median bits per weight) against real GGUF sizes, and the
-memory model against llama.cpp's own allocator logs. The printed constants are what
+per-token cost clamped at ≥ 0 and the efficiency at ≤ 1. Also prints the seed's simple method on
+the same rows, the weights estimator's error (leave-one-model-out median bits per weight)
+against real GGUF sizes, and the memory model against llama.cpp allocator logs.
+The printed constants are what
 sql/schema/041_speed_constants.sql stores.
 """
 
@@ -55,7 +56,7 @@ def kv_bytes(key: str, ctx: float, ubatch: int = 512, pad: int = 256) -> float:
     """The same per-kind cache size as sql/macros/kv_cache_bytes.sql (f16)."""
     total = 0.0
     for kind, layers, heads, k, v, window in KV_LAYOUTS[key]:
-        row = heads * ((k if kind == "mla" else k + v)) * 2
+        row = heads * (k if kind == "mla" else k + v) * 2
         cells = min(ctx, -(-(window + ubatch) // pad) * pad) if kind == "sliding" else ctx
         total += layers * row * cells
     return total
@@ -90,19 +91,36 @@ def load_runs(folder: Path) -> list[Run]:
                 tps = row[f"{q}_tg128_tps"]
                 if not tps:
                     continue
-                runs.append(Run("metal", f"{row['chip']} {row['gpu_cores']}c", row["model"],
-                                float(row["mem_bw_GBps_as_listed"]),
-                                float(row[f"{q}_size_GiB"]) * GIB, 1.0, 64.0, float(tps)))
+                runs.append(
+                    Run(
+                        "metal",
+                        f"{row['chip']} {row['gpu_cores']}c",
+                        row["model"],
+                        float(row["mem_bw_GBps_as_listed"]),
+                        float(row[f"{q}_size_GiB"]) * GIB,
+                        1.0,
+                        64.0,
+                        float(tps),
+                    )
+                )
     with open(folder / "llamacpp_gpu_and_m2ultra.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             if int(row["n_devices"] or 1) != 1:
                 continue
             gen = int(row["tg_test"].removeprefix("tg") or 128)
             total, active = float(row["params_B"]), row["active_params_B"]
-            runs.append(Run(row["backend"].lower(), row["device"], row["model"],
-                            float(row["device_bw_GBps"]), float(row["model_size_GiB"]) * GIB,
-                            float(active) / total if active else 1.0,
-                            float(row["context_depth"] or 0) + gen / 2, float(row["tg_tps"])))
+            runs.append(
+                Run(
+                    row["backend"].lower(),
+                    row["device"],
+                    row["model"],
+                    float(row["device_bw_GBps"]),
+                    float(row["model_size_GiB"]) * GIB,
+                    float(active) / total if active else 1.0,
+                    float(row["context_depth"] or 0) + gen / 2,
+                    float(row["tg_tps"]),
+                )
+            )
     return runs
 
 
@@ -145,13 +163,19 @@ def speed_report(runs: list[Run]) -> dict[str, dict]:
         smed, sp90 = summary(pct_errors(simple, meas))
         worst = max(group, key=lambda r: abs(predict(r, eff, t0) - r.tok_s) / r.tok_s)
         out[backend] = {
-            "n": len(group), "efficiency": round(eff, 4), "per_token_s": round(t0, 6),
-            "median_abs_err_pct": round(med, 1), "p90_abs_err_pct": round(p90, 1),
-            "simple_median_abs_err_pct": round(smed, 1), "simple_p90_abs_err_pct": round(sp90, 1),
+            "n": len(group),
+            "efficiency": round(eff, 4),
+            "per_token_s": round(t0, 6),
+            "median_abs_err_pct": round(med, 1),
+            "p90_abs_err_pct": round(p90, 1),
+            "simple_median_abs_err_pct": round(smed, 1),
+            "simple_p90_abs_err_pct": round(sp90, 1),
             "worst": f"{worst.device} / {worst.model} @ {worst.depth:.0f}: measured {worst.tok_s}, "
-                     f"fitted {predict(worst, eff, t0):.1f}",
-            "residuals": [(r.device, r.model, int(r.depth), r.tok_s, round(p, 1))
-                          for r, p in zip(group, fitted, strict=True)],
+            f"fitted {predict(worst, eff, t0):.1f}",
+            "residuals": [
+                (r.device, r.model, int(r.depth), r.tok_s, round(p, 1))
+                for r, p in zip(group, fitted, strict=True)
+            ],
         }
     return out
 
@@ -209,25 +233,45 @@ def memory_report(folder: Path) -> dict:
             kv_est = per_token * n_ctx / MIB
             kv_meas = _mib(row["kv_buffer_MiB"])
             compute_est = (COMPUTE_BASE + vocab * 2048) / MIB
-            compute_meas = _mib(row["compute_buffer_MiB"].split("+")[0]) if row["compute_buffer_MiB"] else None
+            compute_meas = (
+                _mib(row["compute_buffer_MiB"].split("+")[0]) if row["compute_buffer_MiB"] else None
+            )
             weights = float(row["weights_MiB"])
-            model_meas = (_mib(row["device_model_buffer_MiB"]) or 0) + (_mib(row["host_model_buffer_MiB"]) or 0)
-            entry = {"model": key, "n_ctx": n_ctx, "kv_est_MiB": round(kv_est, 1), "kv_meas_MiB": kv_meas,
-                     "compute_est_MiB": round(compute_est, 1), "compute_meas_MiB": compute_meas,
-                     "weights_MiB": weights, "model_buffers_MiB": round(model_meas, 1)}
+            model_meas = (_mib(row["device_model_buffer_MiB"]) or 0) + (
+                _mib(row["host_model_buffer_MiB"]) or 0
+            )
+            entry = {
+                "model": key,
+                "n_ctx": n_ctx,
+                "kv_est_MiB": round(kv_est, 1),
+                "kv_meas_MiB": kv_meas,
+                "compute_est_MiB": round(compute_est, 1),
+                "compute_meas_MiB": compute_meas,
+                "weights_MiB": weights,
+                "model_buffers_MiB": round(model_meas, 1),
+            }
             if kv_meas:
                 kv_err.append(abs(kv_est - kv_meas) / kv_meas * 100)
             total_meas = _mib(row["total_measured_MiB"])
             if total_meas:
                 device_only = not row["host_model_buffer_MiB"]
-                est = (float(row["device_model_buffer_MiB"]) if device_only else weights) + kv_est + compute_est
+                est = (
+                    (float(row["device_model_buffer_MiB"]) if device_only else weights) + kv_est + compute_est
+                )
                 entry.update(total_est_MiB=round(est, 1), total_meas_MiB=total_meas)
                 total_err.append(abs(est - total_meas) / total_meas * 100)
             rows.append(entry)
     kmed, kp90 = summary(kv_err)
     tmed, tp90 = summary(total_err)
-    return {"rows": rows, "kv": {"n": len(kv_err), "median_abs_err_pct": round(kmed, 2), "p90_abs_err_pct": round(kp90, 2)},
-            "total": {"n": len(total_err), "median_abs_err_pct": round(tmed, 2), "p90_abs_err_pct": round(tp90, 2)}}
+    return {
+        "rows": rows,
+        "kv": {"n": len(kv_err), "median_abs_err_pct": round(kmed, 2), "p90_abs_err_pct": round(kp90, 2)},
+        "total": {
+            "n": len(total_err),
+            "median_abs_err_pct": round(tmed, 2),
+            "p90_abs_err_pct": round(tp90, 2),
+        },
+    }
 
 
 def data_digest(folder: Path) -> str:
@@ -243,32 +287,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     runs = load_runs(args.calibration)
-    report = {"data_sha256_16": data_digest(args.calibration), "speed": speed_report(runs),
-              "weights": weights_report(args.calibration), "memory": memory_report(args.calibration)}
+    report = {
+        "data_sha256_16": data_digest(args.calibration),
+        "speed": speed_report(runs),
+        "weights": weights_report(args.calibration),
+        "memory": memory_report(args.calibration),
+    }
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
     print(f"calibration data sha256[:16] = {report['data_sha256_16']}\n")
     print("Decode speed: t = bytes_read / (bandwidth × efficiency) + per_token_s")
-    print(f"{'backend':8} {'n':>3} {'efficiency':>10} {'per_token_ms':>12} {'med%':>6} {'p90%':>6}"
-          f" | simple med% p90%")
+    print(
+        f"{'backend':8} {'n':>3} {'efficiency':>10} {'per_token_ms':>12} {'med%':>6} {'p90%':>6}"
+        f" | simple med% p90%"
+    )
     for backend, r in report["speed"].items():
-        print(f"{backend:8} {r['n']:>3} {r['efficiency']:>10.4f} {r['per_token_s'] * 1e3:>12.3f}"
-              f" {r['median_abs_err_pct']:>6.1f} {r['p90_abs_err_pct']:>6.1f}"
-              f" | {r['simple_median_abs_err_pct']:>10.1f} {r['simple_p90_abs_err_pct']:>5.1f}")
+        print(
+            f"{backend:8} {r['n']:>3} {r['efficiency']:>10.4f} {r['per_token_s'] * 1e3:>12.3f}"
+            f" {r['median_abs_err_pct']:>6.1f} {r['p90_abs_err_pct']:>6.1f}"
+            f" | {r['simple_median_abs_err_pct']:>10.1f} {r['simple_p90_abs_err_pct']:>5.1f}"
+        )
         print(f"         worst: {r['worst']}")
     print("\nResiduals (device / model / depth: measured -> fitted tok/s)")
     for backend, r in report["speed"].items():
         for device, model, depth, meas, pred in r["residuals"]:
-            print(f"  {backend:6} {device[:34]:34} {model[:28]:28} {depth:>6} {meas:>8.2f} -> {pred:>8.2f}"
-                  f" ({(pred - meas) / meas * 100:+.1f}%)")
+            print(
+                f"  {backend:6} {device[:34]:34} {model[:28]:28} {depth:>6} {meas:>8.2f} -> {pred:>8.2f}"
+                f" ({(pred - meas) / meas * 100:+.1f}%)"
+            )
     w = report["weights"]
-    print(f"\nWeights estimator (leave-one-model-out median bpw), n={w['n']}: "
-          f"median {w['median_abs_err_pct']}%, p90 {w['p90_abs_err_pct']}%")
+    print(
+        f"\nWeights estimator (leave-one-model-out median bpw), n={w['n']}: "
+        f"median {w['median_abs_err_pct']}%, p90 {w['p90_abs_err_pct']}%"
+    )
     m = report["memory"]
-    print(f"\nMemory vs llama.cpp logs: KV n={m['kv']['n']} median {m['kv']['median_abs_err_pct']}% "
-          f"p90 {m['kv']['p90_abs_err_pct']}%; total n={m['total']['n']} median "
-          f"{m['total']['median_abs_err_pct']}% p90 {m['total']['p90_abs_err_pct']}%")
+    print(
+        f"\nMemory vs llama.cpp logs: KV n={m['kv']['n']} median {m['kv']['median_abs_err_pct']}% "
+        f"p90 {m['kv']['p90_abs_err_pct']}%; total n={m['total']['n']} median "
+        f"{m['total']['median_abs_err_pct']}% p90 {m['total']['p90_abs_err_pct']}%"
+    )
     for row in m["rows"]:
         print("  ", row)
     return 0

@@ -74,7 +74,9 @@ def run_estimate(args: argparse.Namespace) -> dict[str, Any]:
         db.apply_objects(con)
         profile = _profile(con, getattr(args, "profile", None))
         if getattr(args, "kv_type", None):
-            con.execute("UPDATE runtime_profiles SET default_kv_type = ? WHERE profile = ?", [args.kv_type, profile])
+            con.execute(
+                "UPDATE runtime_profiles SET default_kv_type = ? WHERE profile = ?", [args.kv_type, profile]
+            )
         context_length = _insert_model(con, args, config)
         return _estimate(con, args, profile, context_length, device)
     finally:
@@ -104,24 +106,39 @@ def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, conf
         """INSERT INTO hub_models (repo_id, sha, params_total, params_active, params_source, context_length,
                                    vocab_size, hidden_size, architecture, source_url, fetched_at, run_id)
            VALUES (?, 'local', ?, ?, 'estimate', ?, ?, ?, ?, 'local', ?, 'estimate')""",
-        [MODEL_ID, params, active, context_length, cfg.get("vocab_size"), cfg.get("hidden_size"),
-         (cfg.get("architectures") or [None])[0], now])
+        [
+            MODEL_ID,
+            params,
+            active,
+            context_length,
+            cfg.get("vocab_size"),
+            cfg.get("hidden_size"),
+            (cfg.get("architectures") or [None])[0],
+            now,
+        ],
+    )
     if config:
         con.execute(
             """INSERT INTO raw_hub_responses (run_id, repo_id, kind, source_url, fetched_at, payload)
-               VALUES ('estimate', ?, 'config', 'local', ?, ?)""", [MODEL_ID, now, json.dumps(config)])
+               VALUES ('estimate', ?, 'config', 'local', ?, ?)""",
+            [MODEL_ID, now, json.dumps(config)],
+        )
         for row in attention_rows(MODEL_ID, config):
             cols = list(row)
-            con.execute(f"INSERT INTO attention_components ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [row[c] for c in cols])
+            con.execute(
+                f"INSERT INTO attention_components ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [row[c] for c in cols],
+            )
     if args.file_size is not None:
         if args.file_size <= 0:
             raise EstimateError("--file-size must be positive")
         con.execute(
-            """INSERT INTO hub_gguf_files (gguf_repo_id, base_repo_id, repo_sha, path, quant, shard, shard_count,
+            """INSERT INTO hub_gguf_files (gguf_repo_id, base_repo_id, repo_sha, path, quant, shard,
+                                           shard_count,
                                            size_bytes, source_url, fetched_at, run_id)
                VALUES ('estimate/model-GGUF', ?, 'local', ?, ?, 1, 1, ?, 'local', ?, 'estimate')""",
-            [MODEL_ID, f"model-{args.quant}.gguf", args.quant.upper(), args.file_size, now])
+            [MODEL_ID, f"model-{args.quant}.gguf", args.quant.upper(), args.file_size, now],
+        )
     return context_length
 
 
@@ -129,14 +146,20 @@ def _device(args: argparse.Namespace) -> dict[str, Any] | None:
     if getattr(args, "device", None):
         path = paths.db_path(getattr(args, "db", None))
         if not path.exists():
-            raise EstimateError(f"--device needs the catalogue ({path}); or give --memory-gb and --bandwidth-gbps")
+            raise EstimateError(
+                f"--device needs the catalogue ({path}); or give --memory-gb and --bandwidth-gbps"
+            )
         with duckdb.connect(str(path), read_only=True) as cat:
             row = cat.execute(
                 """SELECT device_id, memory_bytes, usable_memory_bytes, bandwidth_gbps, gpu_count, backend
-                   FROM devices WHERE device_id = ?""", [args.device]).fetchone()
+                   FROM devices WHERE device_id = ?""",
+                [args.device],
+            ).fetchone()
         if row is None:
             raise EstimateError(f"device {args.device!r} is not in the catalogue")
-        return dict(zip(["id", "memory_bytes", "usable_bytes", "bandwidth_gbps", "gpus", "backend"], row, strict=True))
+        return dict(
+            zip(["id", "memory_bytes", "usable_bytes", "bandwidth_gbps", "gpus", "backend"], row, strict=True)
+        )
     if getattr(args, "memory_gb", None) is None:
         if getattr(args, "bandwidth_gbps", None) is not None:
             raise EstimateError("--bandwidth-gbps needs --memory-gb")
@@ -144,8 +167,14 @@ def _device(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.bandwidth_gbps is None or args.bandwidth_gbps <= 0 or args.memory_gb <= 0 or args.gpus < 1:
         raise EstimateError("--memory-gb, --bandwidth-gbps and --gpus must be positive")
     memory = round(args.memory_gb * GIB)
-    return {"id": None, "memory_bytes": memory, "usable_bytes": _usable(memory, args.unified, args.backend),
-            "bandwidth_gbps": args.bandwidth_gbps, "gpus": args.gpus, "backend": args.backend}
+    return {
+        "id": None,
+        "memory_bytes": memory,
+        "usable_bytes": _usable(memory, args.unified, args.backend),
+        "bandwidth_gbps": args.bandwidth_gbps,
+        "gpus": args.gpus,
+        "backend": args.backend,
+    }
 
 
 def _usable(memory: int, unified: bool, backend: str) -> int:
@@ -172,7 +201,8 @@ WITH m AS (
            vram_bytes(weights_bytes, kv_bytes, per_gpu_fixed_bytes) AS vram_one
     FROM k
 )
-SELECT params_total, params_active, bits_per_weight, weights_bytes, size_source, kv_bytes, per_gpu_fixed_bytes,
+SELECT params_total, params_active, bits_per_weight, weights_bytes, size_source, kv_bytes,
+       per_gpu_fixed_bytes,
        vram_one, recommended_factor * vram_one AS recommended_bytes, usable_per_gpu, kv_method,
        fit_verdict(usable_total, needed_total, runs_great_factor) AS verdict,
        gpus_needed(weights_bytes + kv_bytes, per_gpu_fixed_bytes, usable_per_gpu) AS gpus_needed,
@@ -186,17 +216,31 @@ FROM t LEFT JOIN speed_constants s ON s.profile = t.profile AND s.backend = $bac
 """
 
 
-def _estimate(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, profile: str, context_length: int,
-              device: dict[str, Any] | None) -> dict[str, Any]:
+def _estimate(
+    con: duckdb.DuckDBPyConnection,
+    args: argparse.Namespace,
+    profile: str,
+    context_length: int,
+    device: dict[str, Any] | None,
+) -> dict[str, Any]:
     quant = args.quant.upper()
-    params = {"profile": profile, "repo": MODEL_ID, "quant": quant, "ctx": args.context,
-              "usable": device["usable_bytes"] if device else None, "gpus": device["gpus"] if device else 1,
-              "bw": device["bandwidth_gbps"] if device else None, "backend": device["backend"] if device else None}
+    params = {
+        "profile": profile,
+        "repo": MODEL_ID,
+        "quant": quant,
+        "ctx": args.context,
+        "usable": device["usable_bytes"] if device else None,
+        "gpus": device["gpus"] if device else 1,
+        "bw": device["bandwidth_gbps"] if device else None,
+        "backend": device["backend"] if device else None,
+    }
     cur = con.execute(_ESTIMATE_SQL, params)
     cols = [d[0] for d in cur.description]
     row = cur.fetchone()
     if row is None:
-        known = ", ".join(r[0] for r in con.execute("SELECT quant FROM quant_types ORDER BY sort_order").fetchall())
+        known = ", ".join(
+            r[0] for r in con.execute("SELECT quant FROM quant_types ORDER BY sort_order").fetchall()
+        )
         raise EstimateError(f"unknown quant {quant!r} (give --file-size, or one of: {known})")
     r = dict(zip(cols, row, strict=True))
     if r["kv_bytes"] is None:
@@ -217,7 +261,9 @@ def _estimate(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, profile:
         "overhead_gb": gb(r["per_gpu_fixed_bytes"]),
         "vram_gb": gb(r["vram_one"]),
         "recommended_gb": gb(r["recommended_bytes"]),
-        "device": None if device is None else {
+        "device": None
+        if device is None
+        else {
             "id": device["id"],
             "memory_gb": round(device["memory_bytes"] / GIB, 1),
             "usable_gb": gb(r["usable_per_gpu"]),
@@ -232,11 +278,16 @@ def _estimate(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, profile:
 
 
 def _print_text(r: dict[str, Any]) -> None:
-    print(f"{r['quant']}: weights {r['weights_gb']} GB ({r['weights_source']}), "
-          f"KV {r['kv_cache_gb']} GB at {r['context_tokens']:,} tokens, overhead {r['overhead_gb']} GB")
+    print(
+        f"{r['quant']}: weights {r['weights_gb']} GB ({r['weights_source']}), "
+        f"KV {r['kv_cache_gb']} GB at {r['context_tokens']:,} tokens, overhead {r['overhead_gb']} GB"
+    )
     print(f"VRAM {r['vram_gb']} GB, recommended {r['recommended_gb']} GB")
     if r["device"]:
         d = r["device"]
-        print(f"device {d['id'] or 'custom'}: {d['gpus']} × {d['memory_gb']} GB (usable {d['usable_gb']} GB/GPU), "
-              f"{d['bandwidth_gbps']} GB/s -> {r['verdict']}, GPUs needed {r['gpus_needed']}, "
-              f"max context {r['max_context_tokens']}, ~{r['decode_tok_s']} tok/s")
+        print(
+            f"device {d['id'] or 'custom'}: {d['gpus']} × {d['memory_gb']} GB "
+            f"(usable {d['usable_gb']} GB/GPU), "
+            f"{d['bandwidth_gbps']} GB/s -> {r['verdict']}, GPUs needed {r['gpus_needed']}, "
+            f"max context {r['max_context_tokens']}, ~{r['decode_tok_s']} tok/s"
+        )
