@@ -173,3 +173,17 @@ def test_no_accept_ranges_on_head(tmp_path: Path) -> None:
     hub.add_fault(r"/resolve/", method="HEAD", status=200)
     with hub.running() as url, pytest.raises(RangeNotSupported, match="Accept-Ranges"):
         RangeReader(url, None).read_header(REPO, SHA, "m.gguf")
+
+
+def test_hub_client_budget_cap_defers(con, tmp_path: Path) -> None:
+    from catalog.hub.client import Budget
+
+    head = _big_header_file(tmp_path)
+    hub = _hub({"m.gguf": RepoFile("m.gguf", len(head), head=head, sha256="e" * 64)})
+    budget = Budget(cap=2)
+    with hub.running() as url:
+        report = read_canonical_headers(con, url, None, [GGUFBuild(REPO, SHA, ("m.gguf",))],
+                                        "run-1", budget=budget, chunk=CHUNK)
+    assert report.deferred and not report.failed
+    assert budget.counts() == {"resolvers": 2} and len(hub.requests) == 2
+    assert _rows(con, "gguf_headers") == 0

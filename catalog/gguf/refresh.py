@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -17,7 +18,7 @@ from catalog.gguf import store
 from catalog.gguf.errors import BudgetExhausted, GGUFError, InvalidValue
 from catalog.gguf.facts import derive
 from catalog.gguf.header import DEFAULT_MAX_BYTES
-from catalog.gguf.remote import DEFAULT_CHUNK, Budget, RangeReader, RemoteHeader
+from catalog.gguf.remote import DEFAULT_CHUNK, RangeReader, RemoteHeader
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def read_canonical_headers(
     builds: Iterable[GGUFBuild],
     run_id: str,
     *,
-    budget: Budget | None = None,
+    budget: Any = None,
     chunk: int = DEFAULT_CHUNK,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> HeaderReport:

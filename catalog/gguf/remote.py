@@ -87,7 +87,7 @@ class RangeReader:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_array_len: int = DEFAULT_MAX_ARRAY_LEN,
         max_string_bytes: int = DEFAULT_MAX_STRING_BYTES,
-        budget: Budget | None = None,
+        budget: Any = None,  # a `take(bucket)` Budget or catalog.hub.client.Budget
         timeout: float = 60.0,
         client: Any = None,
     ) -> None:
@@ -101,9 +101,25 @@ class RangeReader:
         self.bytes_read = 0
 
     def _spend(self, name: str) -> None:
-        if self.budget is not None and not self.budget.take(BUCKET):
+        """Charge one `resolvers` request: a `take(bucket)` budget, or the Hub client's
+        `catalog.hub.client.Budget` (`before(bucket)`, raising RequestCapExceeded at the cap)."""
+        budget = self.budget
+        if budget is not None and hasattr(budget, "before"):
+            from catalog.hub.client import RequestCapExceeded
+
+            try:
+                budget.before(BUCKET)
+            except RequestCapExceeded as exc:
+                raise BudgetExhausted(name, f"the run's request cap is reached ({exc})") from None
+        elif budget is not None and not budget.take(BUCKET):
             raise BudgetExhausted(name, f"the run's '{BUCKET}' request budget is spent")
         self.requests += 1
+
+    def _learn(self, status: int, headers: Any) -> None:
+        """Let a Hub-client budget read the RateLimit headers of each answer."""
+        after = getattr(self.budget, "after", None)
+        if after is not None:
+            after(BUCKET, status, headers)
 
     def head(self, name: str, url: str) -> tuple[int, str | None]:
         """(file size, X-Repo-Commit) from a HEAD; refuse servers without byte ranges."""
@@ -113,6 +129,7 @@ class RangeReader:
                                  follow_redirects=True)
         except Exception as exc:  # transport errors of httpx2, whatever their class
             raise GGUFRemoteError(name, f"HEAD {url} failed: {type(exc).__name__}") from exc
+        self._learn(r.status_code, r.headers)
         if r.status_code != 200:
             raise GGUFRemoteError(name, f"HEAD {url} answered {r.status_code}")
         if "bytes" not in r.headers.get("Accept-Ranges", "").lower():
@@ -130,6 +147,7 @@ class RangeReader:
         try:
             with self.client.stream("GET", url, headers=headers, timeout=self.timeout,
                                     follow_redirects=True) as r:
+                self._learn(r.status_code, r.headers)
                 if r.status_code == 200:
                     raise RangeNotSupported(
                         name, f"{url} ignored Range and answered 200 with the whole body")
