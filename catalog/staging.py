@@ -15,6 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+class PublishBlocked(RuntimeError):
+    """The staged catalogue failed its checks; it is kept aside for inspection, not published."""
+
+
+def rejected_path(published: Path) -> Path:
+    return published.with_name(published.stem + ".rejected" + published.suffix)
+
+
 def next_path(published: Path) -> Path:
     return published.with_name(published.stem + ".next" + published.suffix)
 
@@ -30,6 +38,9 @@ def staged_database(published: Path) -> Iterator[Path]:
         shutil.copy2(published, work)
     try:
         yield work
+    except PublishBlocked:
+        os.replace(work, rejected_path(published))
+        raise
     except BaseException:
         work.unlink(missing_ok=True)
         Path(str(work) + ".wal").unlink(missing_ok=True)

@@ -1,75 +1,116 @@
 """The nightly refresh, as a Prefect flow that reads like the job's table of contents.
 
-All logic lives in `catalog/`; tasks wrap the network I/O so each call retries on its own,
-and the flow is the single writer to the (staged) DuckDB file.
+All logic lives in `catalog/`; tasks wrap network I/O so each call retries on its own, and the
+flow is the single writer to a staged copy of the DuckDB file, swapped in only when the data
+checks pass.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from contextlib import closing
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from catalog import db, export, hub, runs, store
+from catalog import checks, db, devices, export, hub, runs, store
 from catalog.hub.client import hub_api
-from catalog.settings import load_settings
-from catalog.staging import staged_database
+from catalog.report import RunSummary
+from catalog.settings import Settings, load_settings
+from catalog.staging import PublishBlocked, staged_database
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    status: str
-    counts: dict[str, int] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    exports: dict[str, int] = field(default_factory=dict)
+def _transient(task, task_run, state) -> bool:
+    """Retry only what may pass next time: not a missing, gated or malformed repo."""
+    try:
+        state.result()
+    except hub.PERMANENT_ERRORS:
+        return False
+    except Exception:
+        return True
+    return False
 
 
 @task(retries=2, retry_delay_seconds=[1, 4], retry_jitter_factor=0.5, cache_policy=NO_CACHE)
-def discover_models(endpoint: str | None, settings_path: str | None) -> list[str]:
-    scope = load_settings(Path(settings_path) if settings_path else None).hub
-    return hub.discover(hub_api(endpoint), scope)
+def discover_models(endpoint: str | None, settings: Settings) -> list[str]:
+    return hub.discover(hub_api(endpoint), settings.hub)
 
 
-@task(cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[1, 4], retry_jitter_factor=0.5, retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)
 def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str) -> hub.ModelBundle:
     return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir))
 
 
+def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
+                   settings: Settings, cache_dir: str) -> None:
+    """Discover → fetch each model concurrently → store each result (the flow writes alone)."""
+    log = get_run_logger()
+    repo_ids = discover_models(endpoint, settings)
+    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir) for rid in repo_ids}
+    for repo_id, future in futures.items():
+        state = future.wait() or future.state
+        if state.is_completed():
+            for key, n in hub.store_bundle(con, future.result(), summary.run_id).items():
+                summary.add(key, n)
+        else:
+            error = state.result(raise_on_failure=False)
+            store.record_error(con, run_id=summary.run_id, source="hub", subject=repo_id, error=error)
+            summary.fail("hub", repo_id, error)
+            log.warning("hub: %s failed (%s); its last good data is kept", repo_id, error)
+
+
+@task(cache_policy=NO_CACHE)
+def refresh_device_specs(con: duckdb.DuckDBPyConnection, summary: RunSummary, vendor_pages: bool) -> None:
+    """Curated registry, verified against vendor pages (skipped offline: the registry stands)."""
+    report = devices.refresh_devices(con, summary.run_id, pages=devices.DEFAULT_PAGES if vendor_pages else ())
+    summary.add("devices", report.devices)
+    summary.add("device_conflicts", report.conflicts)
+    for failed in report.failed:
+        summary.fail("devices", failed.url, failed.reason)
+
+
+def run_data_checks(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """Every sql/tests check must pass before anything is published."""
+    results = checks.run_checks(con)
+    summary.checks = {r.name: (-1 if r.error else len(r.violations)) for r in results}
+    failed = [r for r in results if not r.passed]
+    if failed:
+        detail = "; ".join(f"{r.name}: {r.error or r.violations[:3]}" for r in failed)
+        raise PublishBlocked(f"data checks failed, nothing published: {detail}")
+
+
+def report(summary: RunSummary) -> None:
+    get_run_logger().info("run %s %s: %s", summary.run_id, summary.status, summary.counts)
+    create_markdown_artifact(key="nightly-refresh-report", markdown=summary.markdown(),
+                             description=f"nightly-refresh {summary.status}")
+
+
 @flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
-                    settings_path: str | None = None) -> RunSummary:
-    """Discover → fetch models and GGUF builds → store → (views) → export → record the run."""
-    log = get_run_logger()
-    run_id = str(uuid.uuid4())
+                    settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary:
+    """Discover → models → devices → (views) → data checks → export → report."""
+    settings = load_settings(Path(settings_path) if settings_path else None)
+    summary = RunSummary(str(uuid.uuid4()))
     cache_dir = str(Path(db_path).parent / "hub-cache")
-    with staged_database(Path(db_path)) as work:
-        con = db.connect(work)
-        runs.start(con, run_id, "nightly-refresh", endpoint)
-        summary = RunSummary(run_id, "completed", counts={"models": 0, "gguf_files": 0})
-
-        repo_ids = discover_models(endpoint, settings_path)
-        futures = {rid: fetch_model.submit(endpoint, rid, cache_dir) for rid in repo_ids}
-        for repo_id, future in futures.items():
-            state = future.wait() or future.state
-            if state.is_completed():
-                for key, n in hub.store_bundle(con, future.result(), run_id).items():
-                    summary.counts[key] += n
-            else:
-                error = state.result(raise_on_failure=False)
-                store.record_error(con, run_id=run_id, source="hub", subject=repo_id, error=error)
-                summary.errors.append({"source": "hub", "subject": repo_id, "error": str(error)[:300]})
-                log.warning("hub: %s failed (%s); its last good data is kept", repo_id, error)
-
-        summary.exports = export.export_all(con, Path(exports_dir))
-        summary.status = "failed" if summary.errors else "completed"
-        runs.finish(con, run_id, status=summary.status, counts=summary.counts, requests={},
-                    errors=summary.errors)
-        con.execute("CHECKPOINT")
-        con.close()
-    log.info("run %s %s: %s", run_id, summary.status, summary.counts)
+    try:
+        with staged_database(Path(db_path)) as work, closing(db.connect(work)) as con:
+            runs.start(con, summary.run_id, "nightly-refresh", endpoint)
+            refresh_models(con, summary, endpoint, settings, cache_dir)
+            refresh_device_specs(con, summary, vendor_pages)
+            run_data_checks(con, summary)
+            summary.exports = export.export_all(con, Path(exports_dir))
+            summary.status = "failed" if summary.errors else "completed"
+            runs.finish(con, summary.run_id, status=summary.status, counts=summary.counts,
+                        requests=summary.requests, errors=summary.errors)
+            con.execute("CHECKPOINT")
+        summary.published = True
+    except PublishBlocked as blocked:
+        summary.status = "failed"
+        summary.fail("checks", "publish", blocked)
+    report(summary)
     return summary

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def _run(tmp_path: Path, hub: FakeHub, settings: Path, monkeypatch, token: str = "hf_granted"):
     monkeypatch.setenv("HF_TOKEN", token)
     return nightly_refresh(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
-                           endpoint=hub.url, settings_path=str(settings))
+                           endpoint=hub.url, settings_path=str(settings), vendor_pages=False)
 
 
 def _query(tmp_path: Path, sql: str) -> list[tuple]:
@@ -93,3 +93,25 @@ def test_config_of_a_commit_is_read_once_and_cached(tmp_path, fake_hub, settings
     fake_hub.reset_log()
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
     assert not [r for r in fake_hub.requests if r.path.endswith("/config.json")]
+
+
+def test_failing_data_check_blocks_publishing_and_keeps_the_published_catalogue(
+    tmp_path, fake_hub, settings_file, monkeypatch
+):
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    published = (tmp_path / "catalog.duckdb").read_bytes()
+    exported = (tmp_path / "out" / "quantizations.csv").read_bytes()
+
+    gguf = fake_hub.snapshot.repos["bartowski/Qwen2-0.5B-Instruct-GGUF"]
+    gguf.files["Qwen2-0.5B-Instruct-Q8_0.gguf"].size = 9 * 10**12   # 9 TB: no real file is that big
+    fake_hub.snapshot.touch("bartowski/Qwen2-0.5B-Instruct-GGUF")
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+
+    assert summary.status == "failed" and not summary.published
+    assert summary.checks["value_ranges"] == 1
+    assert any("value_ranges" in e["error"] for e in summary.errors)
+    assert (tmp_path / "catalog.duckdb").read_bytes() == published
+    assert (tmp_path / "out" / "quantizations.csv").read_bytes() == exported
+    rejected = duckdb.connect(str(tmp_path / "catalog.rejected.duckdb"), read_only=True)
+    assert rejected.execute("SELECT max(size_bytes) FROM hub_gguf_files").fetchone()[0] == 9 * 10**12
+    rejected.close()
