@@ -24,44 +24,46 @@ from catalog.settings import Settings, load_settings
 from catalog.staging import PublishBlocked, staged_database
 
 
-def _transient(task, task_run, state) -> bool:
-    """Retry only what may pass next time: not a missing, gated or malformed repo."""
-    try:
-        state.result()
-    except hub.PERMANENT_ERRORS:
-        return False
-    except Exception:
-        return True
-    return False
-
-
-@task(retries=2, retry_delay_seconds=[1, 4], retry_jitter_factor=0.5, cache_policy=NO_CACHE)
-def discover_models(endpoint: str | None, settings: Settings) -> list[str]:
+@task(cache_policy=NO_CACHE)
+def discover_models(endpoint: str | None, settings: Settings) -> hub.Discovery:
+    """Listing requests only; a failed listing makes the scan partial (nothing is removed)."""
     return hub.discover(hub_api(endpoint), settings.hub)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], retry_jitter_factor=0.5, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
-def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str) -> hub.ModelBundle:
-    return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir))
+@task(cache_policy=NO_CACHE)
+def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str, listing: dict,
+                known: dict) -> hub.ModelBundle:
+    """Hub I/O for one model; failures come back in bundle.errors (the library retries)."""
+    return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known)
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
                    settings: Settings, cache_dir: str) -> None:
-    """Discover → fetch each model concurrently → store each result (the flow writes alone)."""
+    """Discover → fetch what changed, concurrently → store each result (the flow writes alone)."""
     log = get_run_logger()
-    repo_ids = discover_models(endpoint, settings)
-    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir) for rid in repo_ids}
+    budget = hub.run_budget(settings.hub)
+    found = discover_models(endpoint, settings)
+    known = hub.load_watermarks(con)
+    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir, listing, known)
+               for rid, listing in found.listings.items()}
     for repo_id, future in futures.items():
         state = future.wait() or future.state
         if state.is_completed():
-            for key, n in hub.store_bundle(con, future.result(), summary.run_id).items():
+            bundle = future.result()
+            for key, n in hub.store_bundle(con, bundle, summary.run_id, settings.hub.gguf_publishers).items():
                 summary.add(key, n)
+            for err in bundle.errors:
+                summary.fail("hub", err.subject, f"{err.kind}: {err.message}")
         else:
             error = state.result(raise_on_failure=False)
             store.record_error(con, run_id=summary.run_id, source="hub", subject=repo_id, error=error)
             summary.fail("hub", repo_id, error)
             log.warning("hub: %s failed (%s); its last good data is kept", repo_id, error)
+    summary.add("removed", hub.finish_discovery(con, found, summary.run_id))
+    for err in found.errors:
+        summary.fail("hub", err.subject, f"{err.kind}: {err.message}")
+    for bucket, n in budget.counts().items():
+        summary.add(f"requests_{bucket}", n)
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,27 +1,109 @@
-"""The HuggingFace source: discover base models, fetch their facts and GGUF builds, store them.
+"""The HuggingFace source: discover base models, fetch what changed, store with provenance.
 
-`fetch_*` functions do the I/O and return plain data (safe to run concurrently);
-`store_bundle` writes one model's data in one transaction from the single writer.
+    found = discover(api, scope)                      # listing requests only
+    known = load_watermarks(con)                      # {(repo_id, kind): sha} settled
+    bundle = fetch_bundle(api, repo_id, cache_dir, listing=found.listings[repo_id],
+                          known=known, trusted=scope.gguf_publishers)   # I/O, concurrent-safe
+    store_bundle(con, bundle, run_id)                 # single writer, one transaction
+    finish_discovery(con, found, run_id)              # removals, only after a complete scan
+
+`refresh(api, con, scope, cache_dir, run_id)` runs the same steps in order (tests, CLI).
+A repo whose listed sha equals its watermark costs no detail request; its counters
+(downloads, likes, trending) are refreshed from the listing.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from huggingface_hub import HfApi
+from huggingface_hub.errors import (
+    GatedRepoError,
+    HfHubHTTPError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
 
 from catalog import store
 from catalog.hub import resolve, source
+from catalog.hub.attention import attention_rows
+from catalog.hub.client import Budget, RequestCapExceeded, use_budget
+from catalog.hub.params import gguf_candidate, resolve_params
+from catalog.hub.source import ConfigError
 from catalog.settings import HubScope
+
+log = logging.getLogger(__name__)
+PERMANENT = {"gated", "not_found", "bad_config"}
+
+__all__ = ["Discovery", "GgufRepo", "HubError", "ModelBundle", "discover", "fetch_bundle",
+           "finish_discovery", "load_watermarks", "refresh", "run_budget", "store_bundle"]
+
+
+@dataclass
+class HubError:
+    """A per-repo failure: recorded in source_errors, the repo's last good rows stay."""
+
+    subject: str
+    kind: str            # gated | not_found | bad_config | rate_limited | cap | timeout | http | error
+    message: str
+
+    @property
+    def permanent(self) -> bool:
+        """Settled for this commit: re-read only when the repo's sha changes."""
+        return self.kind in PERMANENT
+
+
+def classify(subject: str, exc: BaseException) -> HubError:
+    """Name a failure without leaking anything but its kind and first line (never headers)."""
+    if isinstance(exc, GatedRepoError):
+        kind = "gated"
+    elif isinstance(exc, RepositoryNotFoundError):
+        kind = "not_found"
+    elif isinstance(exc, ConfigError):
+        kind = "bad_config"
+    elif isinstance(exc, RequestCapExceeded):
+        kind = "cap"
+    elif isinstance(exc, HfHubHTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        kind = "rate_limited" if status == 429 else "http"
+    elif "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower():
+        kind = "timeout"
+    else:
+        kind = "error"
+    message = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+    return HubError(subject, kind, f"{type(exc).__name__}: {message}")
+
+
+@dataclass
+class Discovery:
+    """Base models in scope, each with its listing entry (sha, lastModified, counters)."""
+
+    listings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    complete: bool = True
+    errors: list[HubError] = field(default_factory=list)
+
+    @property
+    def repo_ids(self) -> list[str]:
+        return list(self.listings)
+
+
+# Errors that will not pass on a retry: a missing, gated or malformed repo.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError, RemoteEntryNotFoundError,
+    source.ConfigError,
+)
 
 
 @dataclass
 class GgufRepo:
     listing: dict[str, Any]
-    tree: list[dict[str, Any]]
+    tree: list[dict[str, Any]] | None = None      # None: unchanged since the watermark
 
 
 @dataclass
@@ -29,57 +111,294 @@ class ModelBundle:
     """Everything one refresh learned about one base model."""
 
     repo_id: str
-    info: dict[str, Any]
-    config: dict[str, Any] | None
     source_url: str
+    listing: dict[str, Any] | None = None
+    info: dict[str, Any] | None = None            # None: unchanged, or failed (see errors)
+    config: dict[str, Any] | None = None
+    config_read: bool = False                     # config.json was fetched (or cached) at info.sha
+    gguf_listed: bool = False                     # the derivative listing completed
     gguf_repos: list[GgufRepo] = field(default_factory=list)
+    errors: list[HubError] = field(default_factory=list)
+    endpoint: str = ""
+
+    @property
+    def unchanged(self) -> bool:
+        return self.info is None and not self.errors
 
 
-def discover(api: HfApi, scope: HubScope) -> list[str]:
-    """Base-model repo ids in scope: explicit ids, then each author's top text-generation models."""
-    found = list(scope.models)
-    for author in scope.authors:
-        listed = api.list_models(author=author, filter="text-generation", sort="downloads",
-                                 limit=scope.per_author)
-        found += [m.id for m in listed if "gguf" not in (m.tags or [])]
-    return list(dict.fromkeys(found))
+def _is_base_model(m: dict[str, Any]) -> bool:
+    tags = m.get("tags") or []
+    return "gguf" not in tags and not any(str(t).startswith("base_model:quantized:") for t in tags)
 
 
-def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path) -> ModelBundle:
-    """All Hub I/O for one base model. Raises on any failure: the caller records it per repo."""
-    info = source.fetch_model_info(api, repo_id)
-    config = source.fetch_config(api, repo_id, info["sha"], cache_dir)
-    bundle = ModelBundle(repo_id, info, config, source.model_url(api, repo_id))
-    for listing in source.find_gguf_repos(api, repo_id):
-        tree = source.fetch_tree(api, listing["id"], listing["sha"])
-        bundle.gguf_repos.append(GgufRepo(listing, tree))
+def discover(api: HfApi, scope: HubScope) -> Discovery:
+    """Base models in scope from listing pages only: explicit ids, each author's top models,
+    the Hub's top text-generation models by downloads and trending score."""
+    found = Discovery()
+
+    def add(items: Iterable[dict[str, Any]]) -> None:
+        for m in items:
+            if _is_base_model(m):
+                found.listings.setdefault(m["id"], m)
+
+    for repo_id in scope.models:
+        try:
+            m = source.list_exact(api, repo_id)
+        except Exception as exc:
+            found.complete = False
+            found.errors.append(classify(repo_id, exc))
+            continue
+        if m is None:
+            found.errors.append(HubError(repo_id, "not_found", "not listed on the Hub"))
+        else:
+            found.listings.setdefault(m["id"], m)
+    steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
+        (f"author:{a}", lambda a=a: source.list_author(api, a, scope.per_author)) for a in scope.authors]
+    if scope.top_downloads:
+        steps.append(("top:downloads", lambda: source.list_top(api, "downloads", scope.top_downloads)))
+    if scope.top_trending:
+        steps.append(("top:trending", lambda: source.list_top(api, "trendingScore", scope.top_trending)))
+    for subject, call in steps:
+        try:
+            add(call())
+        except Exception as exc:
+            found.complete = False
+            found.errors.append(classify(subject, exc))
+    return found
+
+
+def run_budget(scope: HubScope, **overrides: Any) -> Budget:
+    """A fresh request budget for one run from [hub] settings, installed for every Hub call."""
+    return use_budget(Budget(cap=scope.request_cap, reserve=scope.reserve,
+                             max_retries=scope.max_retries, timeout=scope.timeout_seconds,
+                             **overrides))
+
+
+def load_watermarks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """{(repo_id, 'model' | 'gguf'): sha} of every settled repo."""
+    rows = con.execute("SELECT repo_id, kind, sha FROM hub_watermarks").fetchall()
+    return {(r, k): s for r, k, s in rows}
+
+
+def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str, Any] | None = None,
+                 known: dict[tuple[str, str], str] | None = None) -> ModelBundle:
+    """All Hub I/O for one base model; never raises for a Hub failure (see bundle.errors).
+
+    Details (model_info, config.json) only when the listed sha differs from the watermark;
+    the GGUF derivative listing always (one listing request); a GGUF repo's tree only when
+    its listed sha differs from its watermark.
+    """
+    known = known or {}
+    bundle = ModelBundle(repo_id, source.model_url(api, repo_id), listing=listing, endpoint=api.endpoint)
+    listed_sha = (listing or {}).get("sha")
+    if listed_sha is None or known.get((repo_id, "model")) != listed_sha:
+        try:
+            bundle.info = source.fetch_model_info(api, repo_id)
+        except Exception as exc:
+            bundle.errors.append(classify(repo_id, exc))
+            return bundle
+        try:
+            bundle.config = source.fetch_config(api, repo_id, bundle.info["sha"], cache_dir)
+            bundle.config_read = True
+        except Exception as exc:
+            bundle.errors.append(classify(repo_id, exc))
+    try:
+        listed = source.find_gguf_repos(api, repo_id)
+        bundle.gguf_listed = True
+    except Exception as exc:
+        bundle.errors.append(classify(f"{repo_id} (gguf listing)", exc))
+        return bundle
+    for gl in listed:
+        gguf = GgufRepo(gl)
+        if known.get((gl["id"], "gguf")) != gl.get("sha"):
+            try:
+                gguf.tree = source.fetch_tree(api, gl["id"], gl["sha"])
+            except Exception as exc:
+                bundle.errors.append(classify(gl["id"], exc))
+        bundle.gguf_repos.append(gguf)
     return bundle
 
 
-def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str) -> dict[str, int]:
-    """Write one model's observations and resolved rows atomically; returns row counts."""
+def _last_config(con: duckdb.DuckDBPyConnection, repo_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    row = con.execute(
+        """SELECT payload, repo_sha FROM raw_hub_responses
+           WHERE repo_id = ? AND kind = 'config' AND payload IS NOT NULL AND payload::VARCHAR <> 'null'
+           ORDER BY fetched_at DESC LIMIT 1""", [repo_id]).fetchone()
+    if not row:
+        return None, None
+    import json
+    return json.loads(row[0]), row[1]
+
+
+def _watermark(con: duckdb.DuckDBPyConnection, repo_id: str, kind: str, sha: str,
+               last_modified: Any, status: str, run_id: str) -> None:
+    store.insert_rows(con, "hub_watermarks", [{
+        "repo_id": repo_id, "kind": kind, "sha": sha, "last_modified": last_modified,
+        "status": status, "run_id": run_id, "checked_at": store.now()}], replace=True)
+
+
+def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
+                 trusted: tuple[str, ...] = ()) -> dict[str, int]:
+    """Write one model's observations and resolved rows atomically; returns row counts.
+
+    Errors go to source_errors; rows from earlier runs are only replaced by newer good data.
+    """
     fetched_at = store.now()
-    provenance = {"source_url": bundle.source_url, "fetched_at": fetched_at, "run_id": run_id}
-    sha = bundle.info["sha"]
-    counts = {"models": 1, "gguf_files": 0}
+    counts = {"models": 0, "gguf_files": 0, "errors": len(bundle.errors)}
+    repo_id = bundle.repo_id
     with store.transaction(con):
-        store.record_raw(con, run_id=run_id, repo_id=bundle.repo_id, repo_sha=sha,
-                         kind="model_info", source_url=bundle.source_url, payload=bundle.info)
-        store.record_raw(con, run_id=run_id, repo_id=bundle.repo_id, repo_sha=sha, kind="config",
-                         source_url=f"{bundle.source_url}/resolve/{sha}/config.json",
-                         payload=bundle.config)
-        row = resolve.model_row(bundle.info, bundle.config)
-        store.insert_rows(con, "hub_models", [{**row, **provenance, "removed_at": None}], replace=True)
-        con.execute("DELETE FROM attention_components WHERE repo_id = ?", [bundle.repo_id])
-        store.insert_rows(con, "attention_components", resolve.attention_rows(bundle.repo_id, bundle.config))
-        con.execute("DELETE FROM hub_gguf_files WHERE base_repo_id = ?", [bundle.repo_id])
-        for gguf in bundle.gguf_repos:
-            gid, gsha = gguf.listing["id"], gguf.listing["sha"]
-            url = bundle.source_url.replace(bundle.repo_id, gid) + f"/tree/{gsha}"
-            store.record_raw(con, run_id=run_id, repo_id=gid, repo_sha=gsha, kind="tree",
-                             source_url=url, payload=gguf.tree)
-            rows = resolve.gguf_file_rows(gid, bundle.repo_id, gsha, gguf.tree)
-            extra = {"source_url": url, "fetched_at": fetched_at, "run_id": run_id}
-            counts["gguf_files"] += store.insert_rows(con, "hub_gguf_files",
-                                                      [{**r, **extra} for r in rows], replace=True)
+        for err in bundle.errors:
+            store.record_error(con, run_id=run_id, source="hub", subject=err.subject,
+                               error=f"{err.kind}: {err.message}")
+        if bundle.info is None and bundle.listing and bundle.unchanged:
+            lst = bundle.listing
+            con.execute(
+                """UPDATE hub_models SET downloads = ?, likes = ?, trending_score = ?, removed_at = NULL
+                   WHERE repo_id = ?""",
+                [lst.get("downloads"), lst.get("likes"), lst.get("trending_score"), repo_id])
+        if bundle.info is not None:
+            _store_model(con, bundle, run_id, fetched_at, counts)
+        if bundle.gguf_listed:
+            _store_ggufs(con, bundle, run_id, fetched_at, trusted, counts)
     return counts
+
+
+def _store_model(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
+                 fetched_at: Any, counts: dict[str, int]) -> None:
+    info, repo_id = bundle.info or {}, bundle.repo_id
+    sha = info["sha"]
+    store.record_raw(con, run_id=run_id, repo_id=repo_id, repo_sha=sha, kind="model_info",
+                     source_url=bundle.source_url, payload=info)
+    config, config_sha = bundle.config, sha
+    if bundle.config_read:
+        store.record_raw(con, run_id=run_id, repo_id=repo_id, repo_sha=sha, kind="config",
+                         source_url=f"{bundle.endpoint}/{repo_id}/resolve/{sha}/config.json",
+                         payload=bundle.config)
+    else:                                 # gated / unreadable now: the last config we had, if any
+        config, config_sha = _last_config(con, repo_id)
+    gguf = None
+    for g in bundle.gguf_repos:
+        gguf = gguf or gguf_candidate(g.listing.get("gguf"), g.listing["id"])
+    params = resolve_params(info.get("safetensors"), config, gguf)
+    provenance = {"source_url": bundle.source_url, "fetched_at": fetched_at, "run_id": run_id}
+    row = resolve.model_row(info, config, params, config_sha)
+    store.insert_rows(con, "hub_models", [{**row, **provenance, "removed_at": None}], replace=True)
+    con.execute("DELETE FROM param_candidates WHERE repo_id = ?", [repo_id])
+    store.insert_rows(con, "param_candidates", [
+        {**c, "run_id": run_id, "fetched_at": fetched_at}
+        for c in resolve.candidate_rows(repo_id, sha, params)])
+    rows = attention_rows(repo_id, config)
+    if rows:                               # no layout from this run: keep the previous one
+        con.execute("DELETE FROM attention_components WHERE repo_id = ?", [repo_id])
+        store.insert_rows(con, "attention_components", rows)
+    counts["models"] += 1
+    transient = [e for e in bundle.errors if e.subject == repo_id and not e.permanent]
+    if not transient:
+        status = next((e.kind for e in bundle.errors if e.subject == repo_id), "ok")
+        _watermark(con, repo_id, "model", sha, info.get("last_modified"), status, run_id)
+
+
+def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
+                 fetched_at: Any, trusted: tuple[str, ...], counts: dict[str, int]) -> None:
+    base = bundle.repo_id
+    listing_url = f"{bundle.endpoint}/api/models?filter=gguf&filter=base_model:quantized:{base}"
+    store.record_raw(con, run_id=run_id, repo_id=base, repo_sha=None, kind="gguf_listing",
+                     source_url=listing_url, payload=[g.listing for g in bundle.gguf_repos])
+    listed = {g.listing["id"] for g in bundle.gguf_repos}
+    # the listing completed: derivatives it no longer shows are gone
+    previous = [r[0] for r in con.execute(
+        "SELECT gguf_repo_id FROM hub_gguf_repos WHERE base_repo_id = ? AND removed_at IS NULL",
+        [base]).fetchall()]
+    for gone in set(previous) - listed:
+        con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [fetched_at, gone])
+    for g in bundle.gguf_repos:
+        gl, gid = g.listing, g.listing["id"]
+        gguf_meta = gl.get("gguf") or {}
+        publisher = gl.get("author") or gid.split("/")[0]
+        existing = con.execute("SELECT tree_sha FROM hub_gguf_repos WHERE gguf_repo_id = ?", [gid]).fetchone()
+        tree_sha = existing[0] if existing else None
+        if g.tree is not None:
+            url = f"{bundle.endpoint}/api/models/{gid}/tree/{gl['sha']}?recursive=true"
+            store.record_raw(con, run_id=run_id, repo_id=gid, repo_sha=gl["sha"], kind="tree",
+                             source_url=url, payload=g.tree)
+            rows = resolve.gguf_file_rows(gid, base, gl["sha"], g.tree)
+            con.execute("DELETE FROM hub_gguf_files WHERE gguf_repo_id = ?", [gid])
+            extra = {"source_url": url, "fetched_at": fetched_at, "run_id": run_id}
+            counts["gguf_files"] += store.insert_rows(con, "hub_gguf_files", [{**r, **extra} for r in rows])
+            tree_sha = gl["sha"]
+            _watermark(con, gid, "gguf", gl["sha"], gl.get("last_modified"), "ok", run_id)
+        store.insert_rows(con, "hub_gguf_repos", [{
+            "gguf_repo_id": gid, "base_repo_id": base, "publisher": publisher, "sha": gl["sha"],
+            "last_modified": gl.get("last_modified"), "downloads": gl.get("downloads"),
+            "likes": gl.get("likes"), "trusted_rank": resolve.trusted_rank(publisher, trusted),
+            "is_canonical": False, "gguf_total_params": gguf_meta.get("total"),
+            "gguf_architecture": gguf_meta.get("architecture"),
+            "gguf_context_length": gguf_meta.get("context_length"), "tree_sha": tree_sha,
+            "source_url": listing_url, "fetched_at": fetched_at, "run_id": run_id, "removed_at": None,
+        }], replace=True)
+    _mark_canonical(con, base)
+
+
+def _mark_canonical(con: duckdb.DuckDBPyConnection, base: str) -> None:
+    repos = con.execute(
+        """SELECT r.gguf_repo_id, r.trusted_rank, r.downloads, r.removed_at,
+                  EXISTS (SELECT 1 FROM hub_gguf_files f
+                          WHERE f.gguf_repo_id = r.gguf_repo_id AND f.quant IS NOT NULL)
+           FROM hub_gguf_repos r WHERE r.base_repo_id = ?""", [base]).fetchall()
+    canonical = resolve.canonical_gguf([
+        {"gguf_repo_id": g, "trusted_rank": t, "downloads": d, "removed_at": rm, "has_quants": q}
+        for g, t, d, rm, q in repos])
+    con.execute("UPDATE hub_gguf_repos SET is_canonical = (gguf_repo_id = ?) WHERE base_repo_id = ?",
+                [canonical, base])
+
+
+def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: str) -> int:
+    """Record the scan; after a complete one, mark base models it no longer lists removed.
+    Returns how many were marked. A partial scan (a listing failed) removes nothing."""
+    removed = 0
+    now = store.now()
+    with store.transaction(con):
+        for err in found.errors:
+            store.record_error(con, run_id=run_id, source="hub", subject=err.subject,
+                               error=f"{err.kind}: {err.message}")
+        if found.complete:
+            live = [r[0] for r in con.execute(
+                "SELECT repo_id FROM hub_models WHERE removed_at IS NULL").fetchall()]
+            for repo_id in set(live) - set(found.listings):
+                con.execute("UPDATE hub_models SET removed_at = ? WHERE repo_id = ?", [now, repo_id])
+                con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE base_repo_id = ?"
+                            " AND removed_at IS NULL", [now, repo_id])
+                removed += 1
+        store.insert_rows(con, "hub_scans", [{
+            "run_id": run_id, "complete": found.complete, "found": len(found.listings),
+            "removed": removed, "scanned_at": now}], replace=True)
+    return removed
+
+
+@dataclass
+class RefreshReport:
+    found: int
+    fetched: list[str]
+    unchanged: list[str]
+    errors: list[HubError]
+    counts: dict[str, int]
+    removed: int
+
+
+def refresh(api: HfApi, con: duckdb.DuckDBPyConnection, scope: HubScope, cache_dir: Path,
+            run_id: str) -> RefreshReport:
+    """Discover, fetch what changed, store, finish: the whole Hub refresh, sequentially."""
+    found = discover(api, scope)
+    known = load_watermarks(con)
+    counts = {"models": 0, "gguf_files": 0, "errors": 0}
+    fetched, unchanged, errors = [], [], list(found.errors)
+    for repo_id, listing in found.listings.items():
+        bundle = fetch_bundle(api, repo_id, cache_dir, listing=listing, known=known)
+        (unchanged if bundle.info is None and not bundle.errors else fetched).append(repo_id)
+        errors += bundle.errors
+        for key, n in store_bundle(con, bundle, run_id, scope.gguf_publishers).items():
+            counts[key] += n
+    removed = finish_discovery(con, found, run_id)
+    for err in errors:
+        log.warning("hub: %s failed (%s); its last good data is kept", err.subject, err.kind)
+    return RefreshReport(len(found.listings), fetched, unchanged, errors, counts, removed)

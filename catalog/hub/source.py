@@ -1,19 +1,29 @@
-"""I/O against the Hub: model details, config.json, GGUF derivatives and their file trees.
+"""I/O against the Hub: listings, model details, config.json, GGUF derivatives, file trees.
 
 Each function takes an `HfApi` (real client, any endpoint) and returns plain JSON-able data,
 so parsing stays pure and callers (Prefect tasks) can retry or cache each call on its own.
+Requests go through the budget installed by `catalog.hub.client` (rate limits, retries).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import HfApi
 from huggingface_hub.errors import RemoteEntryNotFoundError
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+# Fields a listing page carries per repo: enough to detect a change (sha, lastModified) and
+# to refresh the counters of unchanged repos without any detail request.
+LISTING_EXPAND = ["sha", "lastModified", "createdAt", "downloads", "likes", "tags",
+                  "pipeline_tag", "gated", "author", "trendingScore", "cardData"]
+GGUF_EXPAND = ["sha", "lastModified", "downloads", "likes", "author", "gated", "tags", "gguf"]
 
 
 class ConfigError(ValueError):
@@ -26,6 +36,8 @@ class ConfigError(ValueError):
 
 def jsonable(obj: Any) -> Any:
     """Library objects (dataclasses, datetimes) as plain JSON values."""
+    if hasattr(obj, "to_dict") and not isinstance(obj, type):      # ModelCardData
+        return jsonable(obj.to_dict())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
@@ -41,40 +53,75 @@ def model_url(api: HfApi, repo_id: str) -> str:
     return f"{api.endpoint}/api/models/{repo_id}"
 
 
+# -- listings (one API request per page) -------------------------------------------------------
+def list_author(api: HfApi, author: str, limit: int) -> list[dict[str, Any]]:
+    """An author's most-downloaded text-generation models."""
+    found = api.list_models(author=author, filter="text-generation", sort="downloads",
+                            limit=limit, expand=LISTING_EXPAND)
+    return [jsonable(m) for m in found]
+
+
+def list_top(api: HfApi, sort: str, limit: int) -> list[dict[str, Any]]:
+    """The Hub's top text-generation models by `downloads` or `trendingScore`."""
+    found = api.list_models(filter="text-generation", sort=sort, limit=limit, expand=LISTING_EXPAND)
+    return [jsonable(m) for m in found]
+
+
+def list_exact(api: HfApi, repo_id: str) -> dict[str, Any] | None:
+    """One explicit repo through a listing (search by name), None if the Hub has no such repo."""
+    author, _, name = repo_id.partition("/")
+    found = api.list_models(author=author, search=name, expand=LISTING_EXPAND)
+    for m in found:
+        if m.id == repo_id:
+            return jsonable(m)
+    return None
+
+
+def find_gguf_repos(api: HfApi, base_repo_id: str) -> list[dict[str, Any]]:
+    """GGUF derivatives of a base model: one listing call (plus pages), sha and gguf included."""
+    found = api.list_models(filter=["gguf", f"base_model:quantized:{base_repo_id}"], expand=GGUF_EXPAND)
+    return [jsonable(m) for m in found]
+
+
+# -- details ---------------------------------------------------------------------------------
 def fetch_model_info(api: HfApi, repo_id: str) -> dict[str, Any]:
     """The model's API object (sha, dates, gated, counts, tags, cardData, safetensors, gguf)."""
     return jsonable(api.model_info(repo_id))
 
 
+def _config_cache_path(cache_dir: Path, repo_id: str, sha: str) -> Path:
+    return Path(cache_dir) / "configs" / repo_id / f"{sha}.json"
+
+
 def fetch_config(api: HfApi, repo_id: str, sha: str, cache_dir: Path) -> dict[str, Any] | None:
-    """config.json at an immutable commit, through the library's on-disk cache (kept forever).
+    """config.json at an immutable commit, read through `/resolve/{sha}/` and cached on disk
+    forever (keyed by repo and sha: a cached commit costs no request).
 
     Returns None when the repo has no config.json (GGUF-only repos); raises ConfigError when
-    it exists but is not a JSON object.
+    it exists but is not a JSON object; Hub errors (gated, missing) propagate.
     """
+    path = _config_cache_path(cache_dir, repo_id, sha)
+    if path.exists():
+        body = path.read_bytes()
+    else:
+        url = f"{api.endpoint}/{repo_id}/resolve/{quote(sha, safe='')}/config.json"
+        response = get_session().get(url, headers=build_hf_headers(token=api.token))
+        try:
+            hf_raise_for_status(response)
+        except RemoteEntryNotFoundError:
+            return None
+        body = response.content
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(body)
+        os.replace(tmp, path)           # atomic: a half-written cache file never exists
     try:
-        path = hf_hub_download(
-            repo_id, "config.json", revision=sha, endpoint=api.endpoint,
-            token=api.token, cache_dir=str(cache_dir),
-        )
-    except RemoteEntryNotFoundError:
-        return None
-    try:
-        config = json.loads(Path(path).read_text())
+        config = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(repo_id, f"is not valid JSON ({exc})") from exc
+        raise ConfigError(repo_id, f"is not valid JSON ({exc.__class__.__name__})") from exc
     if not isinstance(config, dict):
         raise ConfigError(repo_id, "is not a JSON object")
     return config
-
-
-def find_gguf_repos(api: HfApi, base_repo_id: str) -> list[dict[str, Any]]:
-    """GGUF derivatives of a base model: one listing call (plus pages), sha included."""
-    found = api.list_models(
-        filter=["gguf", f"base_model:quantized:{base_repo_id}"],
-        expand=["sha", "lastModified", "downloads", "likes", "author", "gated"],
-    )
-    return [jsonable(m) for m in found]
 
 
 def fetch_tree(api: HfApi, repo_id: str, sha: str) -> list[dict[str, Any]]:
