@@ -1,0 +1,115 @@
+"""`fitcat estimate` (catalog/estimate.py): JSON contract and agreement with the macros."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from catalog import estimate, paths
+
+KEYS = {
+    "params_total",
+    "params_active",
+    "quant",
+    "bits_per_weight",
+    "weights_gb",
+    "weights_source",
+    "context_tokens",
+    "kv_cache_gb",
+    "overhead_gb",
+    "vram_gb",
+    "recommended_gb",
+    "device",
+    "verdict",
+    "gpus_needed",
+    "max_context_tokens",
+    "decode_tok_s",
+}
+DSV4_CONFIG = paths.SAMPLE_HUB / "repos/deepseek-ai/DeepSeek-V4-Flash/config.json"
+LLAMA_CONFIG = paths.SAMPLE_HUB / "repos/meta-llama/Llama-3.1-8B-Instruct/config.json"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    estimate.add_parser(parser.add_subparsers())
+    return parser.parse_args(["estimate", *argv])
+
+
+def test_json_keys_and_seed_simple_profile(capsys):
+    args = parse(
+        "--config",
+        str(DSV4_CONFIG),
+        "--params",
+        "158.1e9",
+        "--file-size",
+        "94840000000",
+        "--profile",
+        "simple",
+        "--memory-gb",
+        "192",
+        "--bandwidth-gbps",
+        "5300",
+        "--backend",
+        "rocm",
+        "--json",
+    )
+    assert estimate.run(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == KEYS
+    assert set(out["device"]) == {"id", "memory_gb", "usable_gb", "bandwidth_gbps", "gpus"}
+    assert out["weights_source"] == "gguf"
+    assert out["vram_gb"] == pytest.approx(95.2, abs=0.1)
+    assert out["decode_tok_s"] == pytest.approx(31, abs=1)
+
+
+def test_llama_kv_and_rtx4090():
+    out = estimate.run_estimate(
+        parse(
+            "--config",
+            str(LLAMA_CONFIG),
+            "--params",
+            "8.03e9",
+            "--context",
+            "131072",
+            "--memory-gb",
+            "24",
+            "--bandwidth-gbps",
+            "1008",
+        )
+    )
+    assert out["kv_cache_gb"] == pytest.approx(16 * 2**30 / 1e9, abs=1e-3)
+    assert out["weights_source"] == "estimate"
+    assert out["device"]["memory_gb"] == 24
+    q8 = estimate.run_estimate(
+        parse("--config", str(LLAMA_CONFIG), "--params", "8.03e9", "--context", "131072", "--kv-type", "q8_0")
+    )
+    assert q8["kv_cache_gb"] == pytest.approx(out["kv_cache_gb"] * 34 / 64, abs=1e-3)
+    assert q8["verdict"] is None
+
+
+def test_more_gpus_fit_bigger_models():
+    base = (
+        "--params",
+        "284e9",
+        "--active-params",
+        "13e9",
+        "--config",
+        str(DSV4_CONFIG),
+        "--memory-gb",
+        "80",
+        "--bandwidth-gbps",
+        "3350",
+    )
+    one = estimate.run_estimate(parse(*base))
+    eight = estimate.run_estimate(parse(*base, "--gpus", "8"))
+    assert one["verdict"] == "too_small"
+    assert eight["verdict"] in ("decent", "runs_great")
+    assert one["gpus_needed"] == eight["gpus_needed"] <= 8
+
+
+def test_errors_are_reported():
+    assert estimate.run(parse("--config", str(LLAMA_CONFIG))) == 2
+    assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--quant", "Q9_Z")) == 2
+    assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--profile", "nope")) == 2
