@@ -1,3 +1,3 @@
 """One module per `fitcat` sub-command, each with `add_parser(subparsers)` and `run(args) -> int`."""
 
-COMMANDS = ["refresh", "demo"]
+COMMANDS = ["refresh", "demo", "serve"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from catalog import paths
+from catalog import paths, task_runners
 from catalog.commands.refresh import run_flow
 from catalog.fakehub import FakeHub, Snapshot
 
@@ -18,16 +18,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="refresh from the bundled sample Hub (offline)")
     p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
     p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    task_runners.add_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    task_runner = task_runners.from_args(args)
     hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
     hub.granted_tokens.add(DEMO_TOKEN)
     os.environ["HF_TOKEN"] = DEMO_TOKEN
     with hub.running() as url:
         print(f"sample Hub ({len(hub.snapshot.repos)} repos) serving on {url}")
         code = run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), url,
-                        args.settings)
+                        args.settings, task_runner=task_runner)
         print(f"requests served: {hub.counts()}")
     return code

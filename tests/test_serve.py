@@ -1,0 +1,206 @@
+"""Acceptance: `fitcat serve` on a real Prefect server on loopback, a run triggered through the API.
+
+A real `prefect server start` subprocess (own PREFECT_HOME, analytics off) — the temporary
+server never fires schedules, so this is what an operator runs. Every wait polls with a
+deadline; every subprocess runs in its own process group and is killed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog import paths, prefect_server
+from catalog.commands import serve
+from catalog.fakehub import FakeHub, Snapshot
+
+pytestmark = pytest.mark.acceptance
+
+RUN_DEADLINE = 180.0   # a whole flow run, from trigger to final state
+SERVE_DEADLINE = 90.0  # `fitcat serve` up and its deployment registered
+
+
+@pytest.fixture(scope="module")
+def server_home(tmp_path_factory) -> Path:
+    """One PREFECT_HOME for the module's servers: the second start skips the migrations (~8 s)."""
+    return tmp_path_factory.mktemp("prefect-server-home")
+
+
+def _fitcat() -> list[str]:
+    script = Path(sys.executable).with_name("fitcat")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "catalog.cli"]
+
+
+def _env(**updates: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"      # the runner looks for runs every second
+    env["PREFECT_LOGGING_LEVEL"] = "INFO"
+    for key, value in updates.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+@contextlib.contextmanager
+def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A subprocess in its own process group; SIGINT then SIGKILL to the group at the end."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, cwd=paths.ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen, grace: float = 30.0) -> int:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        try:
+            return proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    return proc.returncode
+
+
+def _poll(what: str, check: Callable[[], object], deadline_s: float, proc: subprocess.Popen | None,
+          log: Path | None, interval: float = 0.5):
+    """check() until it returns something truthy; fail at the deadline or when proc dies."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        value = check()
+        if value:
+            return value
+        tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what}: process exited with {proc.returncode}\n{tail}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {deadline_s:.0f} s\n{tail}")
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=interval)   # the poll interval; returns at once if it died
+        else:
+            time.sleep(interval)
+
+
+def _deployment(api_url: str):
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        try:
+            return client.read_deployment_by_name(serve.FULL_NAME)
+        except ObjectNotFound:
+            return None
+
+
+def test_serve_registers_the_cron_schedule_and_runs_a_triggered_run_against_the_fake_hub(
+    tmp_path, server_home, settings_file
+):
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+    hub.granted_tokens.add("hf_granted")
+    db_file, out = tmp_path / "catalog.duckdb", tmp_path / "exports"
+    with hub.running() as hub_url, prefect_server.running(server_home, ui=False) as server:
+        params = serve.flow_parameters(db_file, out, hub_url, settings_file, vendor_pages=False)
+
+        # 1. Registration alone (what `fitcat serve` does before it blocks), read back via the API.
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            deployment_id = serve.register(cron="0 3 * * *", timezone="UTC", parameters=params)
+        deployment = _deployment(server.api_url)
+        assert deployment is not None and deployment.id == deployment_id
+        [schedule] = deployment.schedules
+        assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == \
+            ("0 3 * * *", "UTC", True)
+        assert deployment.parameters == params and not deployment.paused
+        assert deployment.work_pool_name is None   # served by `fitcat serve`, not a work pool
+
+        # 2. `fitcat serve` itself, pointed at that server, runs a run triggered through the API.
+        log = tmp_path / "serve.log"
+        args = [*_fitcat(), "--db", str(db_file), "serve", "--endpoint", hub_url, "--out", str(out),
+                "--settings", str(settings_file), "--no-vendor-pages"]
+        env = _env(PREFECT_API_URL=server.api_url, PREFECT_HOME=str(tmp_path / "client-home"),
+                   HF_TOKEN="hf_granted", FITCAT_TASK_RUNNER=None)
+        with _process(args, env, log) as proc:
+            with temporary_settings({PREFECT_API_URL: server.api_url}):
+                flow_run = run_deployment(serve.FULL_NAME, timeout=0)
+
+                def final_state():
+                    with get_client(sync_client=True) as client:
+                        state = client.read_flow_run(flow_run.id).state
+                    return state if state is not None and state.is_final() else None
+
+                state = _poll("the triggered run", final_state, RUN_DEADLINE, proc, log)
+            assert state.is_completed(), f"{state}\n{log.read_text(errors='replace')[-3000:]}"
+            assert proc.poll() is None, "fitcat serve stopped after one run"
+            code = _stop_group(proc)
+        assert code == 0, log.read_text(errors="replace")[-3000:]
+        # Shut down cleanly: Prefect paused the schedule so no runs pile up unserved.
+        assert _deployment(server.api_url).paused
+
+    # The run used the deployment's parameters: our catalogue file, from the fake Hub.
+    assert any(r.path.startswith("/api/models") for r in hub.requests)
+    con = duckdb.connect(str(db_file), read_only=True)
+    try:
+        [(status, counts)] = con.execute("SELECT status, counts FROM runs").fetchall()
+        n_models = con.execute("SELECT count(*) FROM hub_models").fetchone()[0]
+    finally:
+        con.close()
+    assert status == "completed" and json.loads(counts)["models"] == n_models >= 4
+    assert (out / "quantizations.csv").exists()
+
+
+def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
+    tmp_path, server_home, settings_file
+):
+    port = prefect_server.free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    log = tmp_path / "serve.log"
+    args = [*_fitcat(), "--db", str(tmp_path / "catalog.duckdb"), "serve",
+            "--cron", "30 4 * * 1-5", "--timezone", "Europe/Berlin", "--server-port", str(port),
+            "--endpoint", "http://127.0.0.1:9", "--settings", str(settings_file), "--no-vendor-pages"]
+    env = _env(PREFECT_API_URL=None, PREFECT_HOME=str(server_home), PREFECT_UI_ENABLED="false")
+    server_pid = None
+    try:
+        with _process(args, env, log) as proc:
+            def registered():
+                if not log.exists() or f"on {api_url}" not in log.read_text(errors="replace"):
+                    return None
+                d = _deployment(api_url)
+                return d if d and d.schedules and d.schedules[0].schedule.cron == "30 4 * * 1-5" else None
+
+            deployment = _poll("fitcat serve with its own server", registered, SERVE_DEADLINE, proc, log)
+            text = log.read_text(errors="replace")
+            server_pid = int(text.split("local Prefect server (pid ")[1].split(")")[0])
+            schedule = deployment.schedules[0]
+            assert (schedule.schedule.timezone, schedule.active, deployment.paused) == \
+                ("Europe/Berlin", True, False)
+            assert deployment.parameters["endpoint"] == "http://127.0.0.1:9"
+            assert deployment.parameters["db_path"] == str((tmp_path / "catalog.duckdb").resolve())
+            assert _stop_group(proc) == 0, log.read_text(errors="replace")[-3000:]
+        # Its server went down with it.
+        assert not prefect_server.port_in_use("127.0.0.1", port)
+    finally:
+        if server_pid is not None:   # only if fitcat serve failed to stop its server
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(server_pid, signal.SIGKILL)
