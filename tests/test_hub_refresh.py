@@ -1,0 +1,253 @@
+"""The Hub refresh against the fake Hub, through the real huggingface_hub client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog import db
+from catalog.fakehub import FakeHub, Snapshot
+from catalog.hub import refresh
+from catalog.hub.client import Budget, hub_api
+from catalog.paths import SQL_DIR
+from catalog.settings import HubScope
+
+SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "fakehub" / "sample"
+GRANTED = "hf_test_granted_token"
+SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen"), models=("google/gemma-3-27b-it",),
+                 gguf_publishers=("ggml-org", "unsloth", "bartowski"))
+
+
+class Clock:
+    """Injected time: sleeping advances it; the fake Hub stamps each request with it."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.stamps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+    def hub_clock(self) -> float:      # called once per request by the fake Hub
+        self.stamps.append(self.t)
+        return self.t
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
+    db.migrate(con)
+    for view in ("models", "gguf_files"):      # our views only: other views are other tracks'
+        con.execute((SQL_DIR / "views" / f"{view}.sql").read_text())
+    return con
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hub(clock: Clock) -> FakeHub:
+    fake = FakeHub(Snapshot.load(SAMPLE), clock=clock.hub_clock)
+    fake.granted_tokens.add(GRANTED)
+    return fake
+
+
+def run(hub: FakeHub, con, tmp_path: Path, run_id: str, clock: Clock, *, token: str | None = GRANTED,
+        scope: HubScope = SCOPE, **budget):
+    api = hub_api(hub.url, token=token, budget=Budget(clock=clock, sleep=clock.sleep,
+                                                      **{"timeout": 5.0, **budget}))
+    return refresh(api, con, scope, tmp_path / "cache", run_id)
+
+
+def detail_paths(hub: FakeHub) -> list[str]:
+    return sorted(r.path for r in hub.requests if r.path != "/api/models")
+
+
+def one(con, sql: str, *args):
+    return con.execute(sql, list(args)).fetchone()
+
+
+def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None:
+    with hub.running():
+        cold = run(hub, con, tmp_path, "r1", clock)
+        assert not cold.errors and cold.found == 8
+        cold_counts = hub.counts()
+        hub.reset_log()
+        again = run(hub, con, tmp_path, "r2", clock)
+        assert again.fetched == [] and len(again.unchanged) == 8
+        assert detail_paths(hub) == []                       # listing requests only
+        listing_only = len(hub.requests)
+        hub.reset_log()
+        hub.snapshot.touch("Qwen/Qwen3-30B-A3B", downloads=950000)
+        hub.snapshot.touch("unsloth/Qwen3-30B-A3B-GGUF")
+        third = run(hub, con, tmp_path, "r3", clock)
+        sha = hub.snapshot.repos["Qwen/Qwen3-30B-A3B"].sha
+        gsha = hub.snapshot.repos["unsloth/Qwen3-30B-A3B-GGUF"].sha
+        assert third.fetched == ["Qwen/Qwen3-30B-A3B"]
+        assert detail_paths(hub) == sorted([
+            "/api/models/Qwen/Qwen3-30B-A3B",
+            f"/Qwen/Qwen3-30B-A3B/resolve/{sha}/config.json",
+            f"/api/models/unsloth/Qwen3-30B-A3B-GGUF/tree/{gsha}",
+        ])
+        assert len(hub.requests) == listing_only + 3
+    print(f"requests cold={cold_counts} unchanged={listing_only} one-changed={listing_only + 3}")
+    q3 = "SELECT downloads, sha FROM hub_models WHERE repo_id = 'Qwen/Qwen3-30B-A3B'"
+    assert one(con, q3) == (950000, sha)
+    assert one(con, "SELECT count(*) FROM raw_hub_responses WHERE kind = 'model_info'")[0] == 9  # append-only
+
+
+def test_models_view_and_split_gguf_sizes(hub, con, tmp_path, clock) -> None:
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+    v4 = one(con, """SELECT params_total, params_active, params_source, publisher, family, n_experts,
+                            n_experts_used, n_shared_experts, moe_intermediate_size, derivatives,
+                            canonical_gguf_repo_id, hf_url, license FROM models
+                     WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash'""")
+    assert abs(v4[0] - 284e9) < 0.02 * 284e9 and abs(v4[1] - 13e9) < 0.1 * 13e9
+    assert v4[2:] == ("architecture", "deepseek-ai", "DeepSeek-V4", 256, 6, 1, 2048, 1,
+                      "unsloth/DeepSeek-V4-Flash-GGUF",
+                      "https://huggingface.co/deepseek-ai/DeepSeek-V4-Flash", "mit")
+    rejected = one(con, """SELECT params_total, rejected_reason FROM param_candidates
+                           WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash' AND source = 'safetensors_raw'""")
+    assert rejected[0] == 158_100_000_000 and "packed" in rejected[1]
+    q5 = con.execute("""SELECT shard, shard_count, size_bytes, build_size_bytes, quant FROM gguf_files
+                        WHERE gguf_repo_id = 'unsloth/DeepSeek-V4-Flash-GGUF' AND quant = 'Q5_K_M'
+                        ORDER BY shard""").fetchall()
+    assert [r[0] for r in q5] == [1, 2, 3] and {r[1] for r in q5} == {3}
+    assert {r[3] for r in q5} == {sum(r[2] for r in q5)} == {3 * 37_540_000_000}
+    # mmproj and imatrix files are not builds; the trusted publisher wins canonical
+    not_weights = "SELECT count(*) FROM gguf_files WHERE path LIKE '%mmproj%' OR path LIKE '%imatrix%'"
+    assert one(con, not_weights)[0] == 0
+    assert one(con, """SELECT gguf_repo_id FROM hub_gguf_repos WHERE base_repo_id = 'Qwen/Qwen3-30B-A3B'
+                       AND is_canonical""")[0] == "unsloth/Qwen3-30B-A3B-GGUF"   # over more downloads
+    assert one(con, "SELECT count(*) FROM hub_gguf_repos WHERE base_repo_id = 'Qwen/Qwen3-30B-A3B'")[0] == 2
+    gemma = one(con, "SELECT params_total, context_length, vocab_size FROM models WHERE repo_id = ?",
+                "google/gemma-3-27b-it")
+    assert gemma == (27_432_406_640, 131072, 262208)
+
+
+def test_429_storm_is_waited_out_without_an_early_request(hub, con, tmp_path, clock) -> None:
+    path = "/api/models/meta-llama/Llama-3.1-8B-Instruct"
+    hub.add_fault(f"^{path}$", status=429, headers={"RateLimit": '"api";r=0;t=2'}, times=3)
+    with hub.running():
+        report = run(hub, con, tmp_path, "r1", clock)
+    assert not report.errors
+    stamps = clock.stamps[1:]              # the fake Hub reads its clock once when created
+    assert len(stamps) == len(hub.requests)
+    first_429 = next(i for i, r in enumerate(hub.requests) if r.status == 429)
+    # after each 429 (reset in 2 s) the next request of the api bucket comes at the reset, not before
+    for i, r in enumerate(hub.requests):
+        if r.status == 429:
+            nxt = i + 1
+            assert stamps[nxt] >= stamps[i] + 2, (i, stamps[i], stamps[nxt])
+    hits = [(stamps[i], r.status) for i, r in enumerate(hub.requests) if r.path == path]
+    assert [s for _, s in hits] == [429, 429, 429, 200]
+    assert [t - hits[0][0] for t, _ in hits] == [0, 2, 4, 6]
+    assert first_429 >= 0 and one(con, "SELECT count(*) FROM hub_models WHERE repo_id = ?",
+                                  "meta-llama/Llama-3.1-8B-Instruct")[0] == 1
+
+
+def test_5xx_and_timeouts_are_retried_a_bounded_number_of_times(hub, con, tmp_path, clock) -> None:
+    info = "/api/models/Qwen/Qwen2.5-7B-Instruct"
+    hub.add_fault(f"^{info}$", status=503, times=2)               # passes on the 3rd attempt
+    hub.add_fault("^/api/models/Qwen/Qwen2-0.5B-Instruct$", status=502, times=None)   # never passes
+    hub.add_fault("^/Qwen/Qwen3-30B-A3B/resolve/", hang=True, times=None)             # always hangs
+    with hub.running():
+        report = run(hub, con, tmp_path, "r1", clock, max_retries=2, timeout=0.3)
+    by_path = {}
+    for r in hub.requests:
+        by_path[r.path] = by_path.get(r.path, 0) + 1
+    assert by_path[info] == 3
+    assert by_path["/api/models/Qwen/Qwen2-0.5B-Instruct"] == 3
+    resolve = [p for p in by_path if p.startswith("/Qwen/Qwen3-30B-A3B/resolve/")]
+    assert [by_path[p] for p in resolve] == [3]
+    kinds = {e.subject: e.kind for e in report.errors}
+    assert kinds == {"Qwen/Qwen2-0.5B-Instruct": "http", "Qwen/Qwen3-30B-A3B": "timeout"}
+    assert one(con, "SELECT count(*) FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")[0] == 1
+
+
+def test_per_repo_failures_keep_previous_data_and_the_run_continues(hub, con, tmp_path, clock) -> None:
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        before = dict(con.execute("SELECT repo_id, params_total FROM hub_models").fetchall())
+        snap = hub.snapshot
+        for rid in ("meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2-0.5B-Instruct",
+                    "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-30B-A3B", "deepseek-ai/DeepSeek-V3"):
+            snap.touch(rid)
+        snap.repos["Qwen/Qwen2.5-7B-Instruct"].files["config.json"].content = b"<html>not json</html>"
+        snap.repos["Qwen/Qwen2.5-7B-Instruct"].files["config.json"].size = 21
+        hub.add_fault("^/api/models/Qwen/Qwen2-0.5B-Instruct$", status=404,
+                      headers={"X-Error-Code": "RepoNotFound"}, times=None)
+        hub.add_fault("^/api/models/Qwen/Qwen3-30B-A3B$", hang=True, times=None)
+        hub.granted_tokens.clear()                                  # Llama is gated again
+        report = run(hub, con, tmp_path, "r2", clock, max_retries=1, timeout=0.3)
+    kinds = {e.subject: e.kind for e in report.errors}
+    assert kinds == {"meta-llama/Llama-3.1-8B-Instruct": "gated",
+                     "Qwen/Qwen2-0.5B-Instruct": "not_found",
+                     "Qwen/Qwen2.5-7B-Instruct": "bad_config", "Qwen/Qwen3-30B-A3B": "timeout"}
+    assert "deepseek-ai/DeepSeek-V3" in report.fetched                # the run went on
+    after = dict(con.execute("SELECT repo_id, params_total FROM hub_models").fetchall())
+    assert after == before                                          # nothing lost or degraded
+    errors = con.execute("SELECT subject, message FROM source_errors WHERE run_id = 'r2'").fetchall()
+    assert {s for s, _ in errors} >= set(kinds)
+    # the gated / malformed layouts stay; the timed-out repo keeps its old sha (retried next run)
+    qwen = "Qwen/Qwen2.5-7B-Instruct"
+    assert one(con, "SELECT count(*) FROM attention_components WHERE repo_id = ?", qwen)[0] == 1
+    assert one(con, "SELECT status FROM hub_watermarks WHERE repo_id = ?", qwen)[0] == "bad_config"
+    old = one(con, "SELECT sha FROM hub_models WHERE repo_id = 'Qwen/Qwen3-30B-A3B'")[0]
+    assert old != hub.snapshot.repos["Qwen/Qwen3-30B-A3B"].sha
+
+
+def test_removed_only_after_a_complete_scan(hub, con, tmp_path, clock) -> None:
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        del hub.snapshot.repos["Qwen/Qwen2-0.5B-Instruct"]
+        hub.add_fault("^/api/models$", status=400, times=1)        # one listing fails: partial scan
+        partial = run(hub, con, tmp_path, "r2", clock)
+        assert partial.removed == 0
+        gone = "Qwen/Qwen2-0.5B-Instruct"
+        assert one(con, "SELECT removed_at FROM hub_models WHERE repo_id = ?", gone)[0] is None
+        full = run(hub, con, tmp_path, "r3", clock)
+    assert full.removed == 1
+    assert one(con, "SELECT removed_at IS NOT NULL FROM hub_models WHERE repo_id = ?",
+               "Qwen/Qwen2-0.5B-Instruct")[0]
+    assert one(con, "SELECT count(*) FROM models WHERE repo_id = 'Qwen/Qwen2-0.5B-Instruct'")[0] == 0
+    assert one(con, "SELECT complete FROM hub_scans WHERE run_id = 'r2'")[0] is False
+
+
+def test_request_cap_stops_the_run_politely(hub, con, tmp_path, clock) -> None:
+    with hub.running():
+        report = run(hub, con, tmp_path, "r1", clock, cap=6)
+    assert len(hub.requests) == 6
+    assert {e.kind for e in report.errors} == {"cap"}
+
+
+def test_sentinel_token_is_used_but_never_logged_or_stored(hub, con, tmp_path, clock, monkeypatch,
+                                                           caplog) -> None:
+    sentinel = "hf_SENTINELtokenXYZ123"
+    monkeypatch.setenv("HF_TOKEN", sentinel)
+    hub.granted_tokens.add(sentinel)
+    caplog.set_level(logging.DEBUG)
+    hub.add_fault("^/api/models/Qwen/Qwen2-0.5B-Instruct$", status=500, times=None)  # an error row too
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock, token=None, max_retries=0)
+    assert any(r.authorization == f"Bearer {sentinel}" for r in hub.requests)     # it was sent
+    assert sentinel not in caplog.text
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+        dump = json.dumps(con.execute(f"SELECT * FROM {table}").fetchall(), default=str)
+        assert sentinel not in dump, table
+    out = tmp_path / "models.json"
+    con.execute(f"COPY (SELECT * FROM models) TO '{out}' (FORMAT json, ARRAY true)")
+    con.execute(f"COPY (SELECT * FROM gguf_files) TO '{tmp_path / 'g.json'}' (FORMAT json, ARRAY true)")
+    assert sentinel not in out.read_text() + (tmp_path / "g.json").read_text()
+    cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert cached and not any(sentinel in p.read_text(errors="ignore") for p in cached)
