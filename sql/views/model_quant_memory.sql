@@ -2,13 +2,13 @@
 -- every quant_types entry as an estimate), the weights, KV parts and per-GPU fixed memory.
 CREATE OR REPLACE VIEW model_quant_memory AS
 WITH real AS (
-    SELECT repo_id, quant, gguf_repo_id, file_size_bytes FROM gguf_builds WHERE canonical
+    SELECT repo_id, quant, gguf_repo_id, file_size_bytes, shard_files FROM gguf_builds WHERE canonical
 ), pairs AS (
     SELECT repo_id, quant FROM real
     UNION
     SELECT m.repo_id, q.quant FROM hub_models m CROSS JOIN quant_types q WHERE m.removed_at IS NULL
 ), sized AS (
-    SELECT p.profile, p.is_default, pr.repo_id, pr.quant, r.gguf_repo_id,
+    SELECT p.profile, p.is_default, pr.repo_id, pr.quant, r.gguf_repo_id, r.shard_files,
            CASE WHEN r.file_size_bytes IS NOT NULL THEN 'gguf' ELSE 'estimate' END AS size_source,
            CASE WHEN r.file_size_bytes IS NOT NULL THEN r.file_size_bytes * 8.0 / nullif(m.params_total, 0)
                 WHEN p.weights_bits_source = 'calibrated' THEN coalesce(qb.calibrated_bits, qb.nominal_bits)

@@ -1,7 +1,7 @@
 -- Analysts' view: quantizations_by_profile under the default runtime profile (llama.cpp).
 CREATE OR REPLACE VIEW quantizations AS
 SELECT q.profile, q.repo_id, q.quant, q.bits_per_weight, q.file_size_bytes, q.file_size_gb, q.size_source,
-       q.gguf_repo_id, q.kv_cache_bytes, q.kv_cache_gb, q.vram_bytes, q.vram_gb, q.context_length,
+       q.gguf_repo_id, q.shard_files, q.kv_cache_bytes, q.kv_cache_gb, q.vram_bytes, q.vram_gb, q.context_length,
        q.kv_cache_full_gb, q.vram_full_context_gb, q.recommended_gb, q.quality, q.overhead_gb,
        q.kv_type, q.kv_method, q.params_total, q.params_active
 FROM quantizations_by_profile q

@@ -17,6 +17,7 @@ SELECT
     gb(weights_bytes) AS file_size_gb,
     size_source,
     gguf_repo_id,
+    shard_files,
     CAST(kv_bytes AS BIGINT) AS kv_cache_bytes,
     gb(kv_bytes) AS kv_cache_gb,
     CAST(vram_bytes(weights_bytes, kv_bytes, per_gpu_fixed_bytes) AS BIGINT) AS vram_bytes,
