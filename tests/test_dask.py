@@ -1,0 +1,114 @@
+"""Scale-out: the same nightly flow with prefect-dask's DaskTaskRunner, against the fake Hub.
+
+A local Dask cluster stands in for a real one: the flow reaches it by scheduler address,
+exactly as `fitcat refresh --dask-address tcp://...` does. Its worker runs in this process
+(processes=False) to keep the test fast; the tasks still go through the Dask scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from distributed import LocalCluster  # prefect-dask is in the dev extra
+from prefect_dask import DaskTaskRunner
+
+from catalog import task_runners
+from catalog.fakehub import FakeHub
+from flows.nightly import nightly_refresh
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0") as c:
+        yield c
+
+
+def _executed(cluster: LocalCluster) -> int:
+    return sum(w.state.executed_count for w in cluster.workers.values())
+
+
+def _run(flow, tmp: Path, hub: FakeHub, settings: Path):
+    return flow(db_path=str(tmp / "catalog.duckdb"), exports_dir=str(tmp / "out"), endpoint=hub.url,
+                settings_path=str(settings), vendor_pages=False)
+
+
+def _models(tmp: Path) -> int:
+    con = duckdb.connect(str(tmp / "catalog.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM hub_models WHERE removed_at IS NULL").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_flow_on_a_dask_cluster_gives_the_same_catalogue_as_on_threads(
+    tmp_path, fake_hub, settings_file, monkeypatch, cluster
+):
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    threads = _run(nightly_refresh, tmp_path / "threads", fake_hub, settings_file)
+    assert threads.status == "completed", threads.errors
+
+    before = _executed(cluster)
+    runner = task_runners.choose(address=cluster.scheduler_address)
+    assert isinstance(runner, DaskTaskRunner) and runner.address == cluster.scheduler_address
+    dask = _run(task_runners.with_runner(nightly_refresh, runner), tmp_path / "dask", fake_hub, settings_file)
+
+    assert dask.status == "completed", dask.errors
+    assert dask.counts == threads.counts and _models(tmp_path / "dask") == _models(tmp_path / "threads") >= 4
+    # One fetch per repo went through the cluster (the threads run used none).
+    assert _executed(cluster) - before >= threads.counts["models"]
+    out_t, out_d = tmp_path / "threads" / "out", tmp_path / "dask" / "out"
+    assert sorted(p.name for p in out_d.iterdir()) == sorted(p.name for p in out_t.iterdir())
+    for path in out_t.glob("*.csv"):
+        assert (out_d / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failed_task_on_dask_is_reported_per_repo(tmp_path, fake_hub, settings_file, monkeypatch, cluster):
+    # Not granted: the gated repo fails on the worker; its failure comes back as a state.
+    monkeypatch.setenv("HF_TOKEN", "hf_not_granted")
+    runner = DaskTaskRunner(address=cluster.scheduler_address)
+    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, settings_file)
+    assert summary.status == "failed"
+    assert "meta-llama/Llama-3.1-8B-Instruct" in {e["subject"] for e in summary.errors}
+    assert _models(tmp_path) >= 3  # the others were stored
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_local_cluster_from_cluster_kwargs(tmp_path, fake_hub, settings_file, monkeypatch):
+    """The runner starts (and stops) its own in-process cluster, as `--dask` does with workers."""
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "dashboard_address": ":0"})
+    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, settings_file)
+    assert summary.status == "completed", summary.errors
+    assert _models(tmp_path) >= 4
+
+
+def _args(**kw) -> argparse.Namespace:
+    return argparse.Namespace(dask=kw.get("dask", False), dask_address=kw.get("dask_address"))
+
+
+def test_task_runner_choice_flags_beat_the_environment(monkeypatch):
+    monkeypatch.delenv("FITCAT_TASK_RUNNER", raising=False)
+    monkeypatch.delenv("FITCAT_DASK_ADDRESS", raising=False)
+    assert task_runners.from_args(_args()) is None
+    assert isinstance(task_runners.from_args(_args(dask=True)), DaskTaskRunner)
+    assert task_runners.from_args(_args(dask_address="tcp://10.0.0.5:8786")).address == "tcp://10.0.0.5:8786"
+
+    monkeypatch.setenv("FITCAT_TASK_RUNNER", "dask")
+    local = task_runners.from_args(_args())
+    assert isinstance(local, DaskTaskRunner) and local.address is None
+    monkeypatch.setenv("FITCAT_DASK_ADDRESS", "tcp://10.0.0.6:8786")
+    assert task_runners.from_args(_args()).address == "tcp://10.0.0.6:8786"
+    assert task_runners.from_args(_args(dask_address="tcp://h:1")).address == "tcp://h:1"
+
+    monkeypatch.delenv("FITCAT_DASK_ADDRESS")
+    monkeypatch.setenv("FITCAT_TASK_RUNNER", "thread")
+    assert task_runners.from_args(_args()) is None
+    monkeypatch.setenv("FITCAT_TASK_RUNNER", "ray")
+    with pytest.raises(SystemExit, match="thread' or 'dask"):
+        task_runners.from_args(_args())
