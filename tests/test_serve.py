@@ -111,7 +111,7 @@ def _deployment(api_url: str):
             return None
 
 
-def test_serve_registers_the_cron_schedule_and_runs_a_triggered_run_against_the_fake_hub(
+def test_serve_registers_the_schedule_runs_a_triggered_run_and_prefect_yaml_deploys_it(
     tmp_path, server_home, settings_file
 ):
     from prefect.client.orchestration import get_client
@@ -158,6 +158,9 @@ def test_serve_registers_the_cron_schedule_and_runs_a_triggered_run_against_the_
         # Shut down cleanly: Prefect paused the schedule so no runs pile up unserved.
         assert _deployment(server.api_url).paused
 
+        # 3. prefect.yaml describes the same deployment, for a work pool.
+        _deploy_prefect_yaml(server.api_url, tmp_path)
+
     # The run used the deployment's parameters: our catalogue file, from the fake Hub.
     assert any(r.path.startswith("/api/models") for r in hub.requests)
     con = duckdb.connect(str(db_file), read_only=True)
@@ -168,6 +171,34 @@ def test_serve_registers_the_cron_schedule_and_runs_a_triggered_run_against_the_
         con.close()
     assert status == "completed" and json.loads(counts)["models"] == n_models >= 4
     assert (out / "quantizations.csv").exists()
+
+
+def _deploy_prefect_yaml(api_url: str, tmp_path: Path) -> None:
+    """`prefect deploy` of the repo's prefect.yaml: the same schedule, now on the `fitcat` pool."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.workers.process import ProcessWorker
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(
+            name="fitcat", type="process", base_job_template=ProcessWorker.get_default_base_job_template()))
+    prefect = Path(sys.executable).with_name("prefect")
+    result = subprocess.run(
+        [str(prefect), "--no-prompt", "deploy", "--all"], cwd=paths.ROOT, capture_output=True, text=True,
+        timeout=120, env=_env(PREFECT_API_URL=api_url, PREFECT_HOME=str(tmp_path / "deploy-home"),
+                              PWD=str(paths.ROOT)),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    deployment = _deployment(api_url)
+    assert deployment.work_pool_name == "fitcat"
+    assert deployment.entrypoint == "flows/nightly.py:nightly_refresh"
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == \
+        (serve.DEFAULT_CRON, serve.DEFAULT_TIMEZONE, True)
+    assert set(deployment.parameters) == set(serve.flow_parameters())
+    assert deployment.pull_steps == [{"prefect.deployments.steps.set_working_directory": {
+        "directory": str(paths.ROOT)}}]
 
 
 def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
@@ -196,6 +227,7 @@ def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
             assert (schedule.schedule.timezone, schedule.active, deployment.paused) == \
                 ("Europe/Berlin", True, False)
             assert deployment.parameters["endpoint"] == "http://127.0.0.1:9"
+            assert deployment.work_pool_name is None   # served here again, whatever was deployed before
             assert deployment.parameters["db_path"] == str((tmp_path / "catalog.duckdb").resolve())
             assert _stop_group(proc) == 0, log.read_text(errors="replace")[-3000:]
         # Its server went down with it.
