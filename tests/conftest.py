@@ -55,3 +55,28 @@ def settings_file(tmp_path: Path) -> Path:
     path = tmp_path / "fitcat.toml"
     path.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n')
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(prefect_harness, tmp_path_factory) -> Path:
+    """The demo catalogue, built once per session: the real nightly flow against the bundled sample
+    Hub (as `make demo` does, curated devices, no vendor pages). Tests open it read-only."""
+    from catalog.commands.demo import DEMO_TOKEN
+    from flows.nightly import nightly_refresh
+
+    root = tmp_path_factory.mktemp("demo-db")
+    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+    hub.granted_tokens.add(DEMO_TOKEN)
+    previous = os.environ.get("HF_TOKEN")
+    os.environ["HF_TOKEN"] = DEMO_TOKEN
+    try:
+        with hub.running() as url:
+            summary = nightly_refresh(db_path=str(root / "catalog.duckdb"), exports_dir=str(root / "exports"),
+                                      endpoint=url, settings_path=None, vendor_pages=False)
+    finally:
+        if previous is None:
+            os.environ.pop("HF_TOKEN", None)
+        else:
+            os.environ["HF_TOKEN"] = previous
+    assert summary.status == "completed", summary.errors
+    return root / "catalog.duckdb"

@@ -1,0 +1,278 @@
+"""Shared plumbing of the read-only `fitcat` commands: opening the catalogue, errors, output.
+
+Exit codes (the same for every command):
+  0  done
+  1  done, but the answer is "unhealthy" (`fitcat doctor`) or a write failed
+  2  the catalogue is missing / not a catalogue, or the arguments are wrong
+  3  the catalogue is locked by a writer (a refresh is running)
+  4  the model / device asked for is not in the catalogue (suggestions are printed)
+  5  the SQL given to `fitcat sql` failed
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import decimal
+import difflib
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from catalog import db, paths
+
+OK, UNHEALTHY, USAGE, LOCKED, NOT_FOUND, QUERY_FAILED = 0, 1, 2, 3, 4, 5
+# Views a catalogue built by `fitcat refresh` / `make demo` always has.
+REQUIRED_VIEWS = ("models", "quantizations", "devices", "device_fit")
+
+
+class CliError(Exception):
+    """An error the user can act on: the message names the problem and the fix."""
+
+    def __init__(self, message: str, code: int = USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def db_file(args: argparse.Namespace) -> Path:
+    return paths.db_path(getattr(args, "db", None))
+
+
+def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
+    """The catalogue, read-only (never migrated). Raises CliError with the fix."""
+    path = db_file(args)
+    if not path.exists():
+        raise CliError(
+            f"no catalogue at {path}: run `fitcat refresh` or `make demo` (or point --db / FITCAT_DB at one)",
+            USAGE,
+        )
+    try:
+        con = db.connect(path, read_only=True)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            holder = re.search(r"held in (.+?)(?:\. See also|$)", text)
+            who = f" by {holder.group(1).strip()}" if holder else ""
+            raise CliError(
+                f"the catalogue {path} is locked{who}: a writer (probably `fitcat refresh`) "
+                "has it open. Wait for it to finish and retry.",
+                LOCKED,
+            ) from exc
+        raise CliError(f"cannot open {path}: {text}", USAGE) from exc
+    except duckdb.Error as exc:
+        raise CliError(
+            f"{path} is not a DuckDB catalogue ({exc}): run `fitcat refresh` or `make demo` to build one",
+            USAGE,
+        ) from exc
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'"
+        ).fetchall()
+    }
+    missing = [v for v in REQUIRED_VIEWS if v not in names]
+    if missing:
+        con.close()
+        raise CliError(
+            f"{path} is not a fitcat catalogue (no {', '.join(missing)} view): "
+            "run `fitcat refresh` or `make demo` to build it",
+            USAGE,
+        )
+    return con
+
+
+def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a command body: CliError -> message on stderr and its exit code."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return body(args)
+        except CliError as exc:
+            print(f"fitcat {name}: {exc}", file=sys.stderr)
+            return exc.code
+
+    return run
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+
+
+def console(width: int | None = None):
+    from rich.console import Console
+
+    # Piped output is not cut to 80 columns: wide tables stay readable in files and pagers.
+    if width is None and not sys.stdout.isatty():
+        width = 160
+    return Console(width=width, highlight=False, soft_wrap=False)
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params) if params is not None else con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def suggestions(query: str, choices: Iterable[str], n: int = 5) -> list[str]:
+    """Close names: difflib on the whole name and on the part after the publisher, plus substrings."""
+    choices = list(choices)
+    q = query.lower()
+    by_lower: dict[str, str] = {}
+    for c in choices:
+        by_lower.setdefault(c.lower(), c)
+        by_lower.setdefault(c.lower().rsplit("/", 1)[-1], c)
+    found = [by_lower[m] for m in difflib.get_close_matches(q, list(by_lower), n=n, cutoff=0.5)]
+    found += [c for c in choices if q and q in c.lower()]
+    out: list[str] = []
+    for c in found:
+        if c not in out:
+            out.append(c)
+    return out[:n]
+
+
+def resolve(query: str, choices: Iterable[str] | dict[str, str], what: str) -> str:
+    """The id `query` names: an exact (case-insensitive) label, a unique name after the '/', or a unique
+    substring. `choices` is a list of ids or a {label: id} map (several labels may name one id).
+    Otherwise CliError (exit 4) with the closest labels as suggestions."""
+    labels = dict(choices) if isinstance(choices, dict) else {ch: ch for ch in choices}
+    q = query.strip().lower()
+    for label, value in labels.items():
+        if label.lower() == q:
+            return value
+    for test in (lambda lab: lab.lower().rsplit("/", 1)[-1] == q, lambda lab: q in lab.lower()):
+        hits = {value for label, value in labels.items() if test(label)}
+        if len(hits) == 1:
+            return hits.pop()
+        if len(hits) > 1:
+            near = [lab for lab in labels if test(lab) and labels[lab] != lab] or [
+                lab for lab in labels if test(lab)
+            ]
+            shown = sorted(dict.fromkeys(near))[:8]
+            raise CliError(
+                f"{what} {query!r} matches {len(hits)}: {', '.join(shown)}"
+                f"{' ...' if len(near) > 8 else ''}; be more specific",
+                NOT_FOUND,
+            )
+    near = suggestions(query, labels)
+    hint = f"; did you mean: {', '.join(near)}?" if near else ""
+    raise CliError(f"{what} {query!r} is not in the catalogue{hint}", NOT_FOUND)
+
+
+def gb(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f} GB"
+
+
+def params_b(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value / 1e9:,.1f}B" if value >= 1e9 else f"{value / 1e6:,.0f}M"
+
+
+def tokens(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+# Model × quant × device at any context, under the default runtime profile: the same macros and
+# the same arithmetic as the device_fit_by_profile view (which only holds 2,048 tokens and each
+# model's full context). {devices} is the device relation: the devices view, or one custom row.
+_FIT_SQL = """
+WITH dev AS ({devices}
+), q AS (
+    SELECT * FROM model_quant_memory
+    WHERE is_default AND (size_source = 'gguf' OR ladder) AND context_length > 0
+      AND ($repo IS NULL OR repo_id = $repo)
+), c AS (
+    SELECT q.*, CAST(CASE WHEN $ctx IS NULL THEN least(2048, context_length)
+                          ELSE least($ctx, context_length) END AS BIGINT) AS context_tokens
+    FROM q
+), fit AS (
+    SELECT c.*, d.device_id, d.gpu_count, d.bandwidth_gbps, d.backend,
+           usable_bytes(d.usable_memory_bytes, c.device_reserve_bytes) AS usable_per_gpu,
+           kv_cache_bytes(c.parts, c.context_tokens) AS kv_bytes
+    FROM c CROSS JOIN dev d
+), totals AS (
+    SELECT fit.*, fit.gpu_count * fit.usable_per_gpu AS usable_total,
+           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes, fit.gpu_count)
+               AS needed_total,
+           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes) AS vram_one_gpu
+    FROM fit
+)
+SELECT t.repo_id, t.quant, t.device_id, t.context_tokens, t.context_length, t.size_source, t.sort_order,
+       t.bits_per_weight, t.params_total, t.params_active, t.gpu_count, t.bandwidth_gbps, t.backend,
+       fit_verdict(t.usable_total, t.needed_total, t.runs_great_factor) AS verdict,
+       gpus_needed(t.weights_bytes + t.kv_bytes, t.per_gpu_fixed_bytes, t.usable_per_gpu) AS gpus_needed,
+       gb(t.usable_total - t.needed_total) AS headroom_gb,
+       max_context_tokens(t.parts, t.usable_total - t.weights_bytes - t.gpu_count * t.per_gpu_fixed_bytes,
+                          t.context_length, t.kv_pad) AS max_context_tokens,
+       CASE WHEN t.needed_total > t.usable_total THEN NULL
+            WHEN t.speed_method = 'simple'
+                 THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_one_gpu, t.simple_efficiency)
+            ELSE decode_tok_s(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total)
+                              + t.kv_bytes,
+                              t.bandwidth_gbps, s.efficiency, s.per_token_s, t.gpu_count, t.multi_gpu_hop_s)
+       END AS decode_tok_s,
+       gb(t.weights_bytes) AS weights_gb,
+       gb(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total)) AS active_weights_gb,
+       gb(t.kv_bytes) AS kv_cache_gb,
+       gb(t.per_gpu_fixed_bytes) AS overhead_gb,
+       gb(t.vram_one_gpu) AS vram_gb,
+       gb(t.needed_total) AS needed_gb,
+       gb(t.usable_total) AS usable_gb,
+       t.speed_method, t.simple_efficiency, s.efficiency, s.per_token_s, t.multi_gpu_hop_s
+FROM totals t
+LEFT JOIN speed_constants s ON s.profile = t.profile AND s.backend = t.backend
+"""
+
+_CATALOGUE_DEVICES = """
+    SELECT device_id, gpu_count, bandwidth_gbps, backend, usable_memory_bytes FROM devices
+    WHERE $device IS NULL OR device_id = $device"""
+_CUSTOM_DEVICE = """
+    SELECT 'custom' AS device_id, CAST($gpus AS INTEGER) AS gpu_count, CAST($bw AS DOUBLE) AS bandwidth_gbps,
+           CAST($backend AS VARCHAR) AS backend, CAST($usable AS BIGINT) AS usable_memory_bytes"""
+
+
+def fit_rows(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    context: int | None = None,
+    repo_id: str | None = None,
+    device_id: str | None = None,
+    custom: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every (model, quant, device) at `context` tokens (None: 2,048 or the model's maximum if smaller).
+
+    `custom` = {usable_memory_bytes, gpu_count, bandwidth_gbps, backend} replaces the catalogue's
+    devices by one device of that shape.
+    """
+    params: dict[str, Any] = {"ctx": context, "repo": repo_id}
+    if custom is None:
+        sql = _FIT_SQL.format(devices=_CATALOGUE_DEVICES)
+        params["device"] = device_id
+    else:
+        sql = _FIT_SQL.format(devices=_CUSTOM_DEVICE)
+        params.update(
+            gpus=custom["gpu_count"],
+            bw=custom["bandwidth_gbps"],
+            backend=custom["backend"],
+            usable=custom["usable_memory_bytes"],
+        )
+    return rows(con, sql, params)

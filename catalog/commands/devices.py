@@ -1,0 +1,86 @@
+"""`fitcat devices`: search and filter the catalogue's devices."""
+
+from __future__ import annotations
+
+import argparse
+
+from catalog.commands import _common as c
+
+KINDS = ["gpu", "soc", "superchip", "system"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("devices", help="list, search and filter devices (GPUs, Macs, systems)")
+    p.add_argument("search", nargs="*", help="words that must all appear in the device id or name")
+    p.add_argument("--vendor", help="only this vendor (nvidia, amd, apple, intel)")
+    p.add_argument("--kind", choices=KINDS, help="device kind")
+    p.add_argument("--segment", help="consumer, workstation, datacenter, mac, system")
+    p.add_argument("--unified", action="store_true", help="unified-memory devices only")
+    p.add_argument("--min-memory-gb", type=float, metavar="GB", help="at least this much memory per GPU")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(run=c.command("devices", _run))
+
+
+SQL = """
+SELECT device_id, vendor, name, kind, segment, backend, gpu_count, memory_gb, usable_memory_gb, unified,
+       bandwidth_gbps, memory_type, launch_date, confidence, open_conflicts
+FROM devices
+WHERE ($vendor IS NULL OR lower(vendor) = lower($vendor))
+  AND ($kind IS NULL OR kind = $kind)
+  AND ($segment IS NULL OR lower(segment) = lower($segment))
+  AND (NOT $unified OR unified)
+  AND ($min_mem IS NULL OR memory_gb >= $min_mem)
+ORDER BY vendor, memory_gb * gpu_count, bandwidth_gbps, device_id
+"""
+
+
+def _run(args: argparse.Namespace) -> int:
+    con = c.open_db(args)
+    try:
+        found = c.rows(
+            con,
+            SQL,
+            {
+                "vendor": args.vendor,
+                "kind": args.kind,
+                "segment": args.segment,
+                "unified": args.unified,
+                "min_mem": args.min_memory_gb,
+            },
+        )
+    finally:
+        con.close()
+    if args.search:
+        words = " ".join(args.search).lower().split()
+        found = [d for d in found if all(w in f"{d['device_id']} {d['name']}".lower() for w in words)]
+    if args.json:
+        c.print_json(found)
+        return c.OK
+    from rich import box
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{len(found)} devices", title_justify="left")
+    for col, just in [
+        ("Device", "left"),
+        ("Id", "left"),
+        ("Kind", "left"),
+        ("Memory", "right"),
+        ("Usable", "right"),
+        ("Bandwidth", "right"),
+        ("Backend", "left"),
+    ]:
+        t.add_column(col, justify=just)
+    for d in found:
+        mem = f"{d['gpu_count']}× {d['memory_gb']:g} GB" if d["gpu_count"] > 1 else f"{d['memory_gb']:g} GB"
+        kind = d["kind"] + (" (unified)" if d["unified"] else "")
+        t.add_row(
+            d["name"],
+            d["device_id"],
+            kind,
+            mem,
+            c.gb(d["usable_memory_gb"]),
+            f"{d['bandwidth_gbps']:,.0f} GB/s",
+            d["backend"],
+        )
+    c.console().print(t)
+    return c.OK

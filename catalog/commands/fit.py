@@ -1,0 +1,254 @@
+"""`fitcat fit`: which models (and at which quant) fit a catalogue device or any hardware.
+
+Models are ranked by the best quant that fits (higher quality first), then by its decode speed.
+The arithmetic is the device_fit view's (same macros), at any context (`--context`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import duckdb
+
+from catalog.commands import _common as c
+from catalog.devices import memory as rules
+
+BACKENDS = ["cuda", "rocm", "metal", "vulkan", "cpu"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit", help="which models and quants fit a device (catalogue or custom)")
+    hw = p.add_argument_group("hardware (a catalogue device, or describe one)")
+    hw.add_argument("--device", metavar="NAME", help="catalogue device: id or (part of) its name")
+    hw.add_argument("--memory-gb", type=float, help="memory per GPU as marketed (binary GB: 24 = RTX 4090)")
+    hw.add_argument("--bandwidth-gbps", type=float, help="memory bandwidth per GPU, GB/s")
+    hw.add_argument("--unified", action="store_true", help="unified memory (Apple Silicon, Strix Halo...)")
+    hw.add_argument("--gpus", type=int, default=1, help="number of GPUs (default 1)")
+    hw.add_argument(
+        "--backend", choices=BACKENDS, help="runtime backend (default: metal with --unified, else cuda)"
+    )
+    p.add_argument("--context", type=int, default=2048, metavar="N", help="context tokens (default 2,048)")
+    p.add_argument("--publisher", help="only this publisher (repo owner)")
+    p.add_argument("--min-params", type=float, metavar="B", help="at least B billion parameters")
+    p.add_argument("--max-params", type=float, metavar="B", help="at most B billion parameters")
+    p.add_argument("--moe", action="store_true", help="mixture-of-experts models only")
+    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=c.command("fit", _run))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.context <= 0:
+        raise c.CliError("--context must be a positive number of tokens")
+    if args.device is None and args.memory_gb is None:
+        raise c.CliError("give --device NAME (a catalogue device) or --memory-gb and --bandwidth-gbps")
+    if args.device is not None and args.memory_gb is not None:
+        raise c.CliError("give either --device or --memory-gb/--bandwidth-gbps, not both")
+    con = c.open_db(args)
+    try:
+        result = fit(con, args)
+    finally:
+        con.close()
+    if args.json:
+        c.print_json(result)
+    else:
+        _render(result, c.console(), args.limit)
+    return c.OK
+
+
+def resolve_device(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any]:
+    devices = c.rows(con, "SELECT * FROM devices ORDER BY device_id")
+    by_label: dict[str, str] = {}
+    for d in devices:
+        by_label.setdefault(d["name"], d["device_id"])
+        by_label[d["device_id"]] = d["device_id"]
+    device_id = c.resolve(query, by_label, "device")
+    return next(d for d in devices if d["device_id"] == device_id)
+
+
+def custom_device(args: argparse.Namespace) -> dict[str, Any]:
+    if args.bandwidth_gbps is None:
+        raise c.CliError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
+    if args.memory_gb <= 0 or args.bandwidth_gbps <= 0 or args.gpus < 1:
+        raise c.CliError("--memory-gb, --bandwidth-gbps and --gpus must be positive")
+    backend = args.backend or ("metal" if args.unified else "cuda")
+    memory = rules.marketed_gb_to_bytes(args.memory_gb)
+    share = rules.effective_gpu_share(memory, args.unified, backend)
+    usable = rules.usable_memory_bytes(memory, share, rules.reserve_bytes(backend))
+    return {
+        "device_id": None,
+        "name": "custom",
+        "memory_gb": args.memory_gb,
+        "gpu_count": args.gpus,
+        "bandwidth_gbps": args.bandwidth_gbps,
+        "unified": args.unified,
+        "backend": backend,
+        "usable_memory_bytes": usable,
+        "usable_memory_gb": round(usable / 1e9, 2),
+    }
+
+
+def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, Any]:
+    if args.device is not None:
+        device = resolve_device(con, args.device)
+        found = c.fit_rows(con, context=args.context, device_id=device["device_id"])
+    else:
+        device = custom_device(args)
+        found = c.fit_rows(con, context=args.context, custom=device)
+    models = {
+        m["repo_id"]: m
+        for m in c.rows(
+            con,
+            """
+        SELECT repo_id, publisher, params_total, params_active, n_experts, context_length FROM models""",
+        )
+    }
+
+    def wanted(m: dict[str, Any]) -> bool:
+        p = (m["params_total"] or 0) / 1e9
+        return (
+            (args.publisher is None or (m["publisher"] or "").lower() == args.publisher.lower())
+            and (args.min_params is None or p >= args.min_params)
+            and (args.max_params is None or p <= args.max_params)
+            and (not args.moe or bool(m["n_experts"]))
+        )
+
+    per_model: dict[str, list[dict[str, Any]]] = {}
+    for r in found:
+        m = models.get(r["repo_id"])
+        if m is None or not wanted(m):
+            continue
+        per_model.setdefault(r["repo_id"], []).append(r)
+
+    fits, too_long, too_small = [], [], []
+    for repo_id, quants in per_model.items():
+        m = models[repo_id]
+        if m["context_length"] < args.context:
+            too_long.append({"repo_id": repo_id, "context_length": m["context_length"]})
+            continue
+        ok = [q for q in quants if q["verdict"] in ("runs_great", "decent")]
+        if not ok:
+            smallest = min(quants, key=lambda q: q["needed_gb"])
+            too_small.append(
+                {
+                    "repo_id": repo_id,
+                    "smallest_quant": smallest["quant"],
+                    "needed_gb": round(smallest["needed_gb"], 2),
+                }
+            )
+            continue
+        ok.sort(key=_quality, reverse=True)
+        best = ok[0]
+        fits.append(
+            {
+                "repo_id": repo_id,
+                "publisher": m["publisher"],
+                "params_total": m["params_total"],
+                "params_active": m["params_active"],
+                "moe": bool(m["n_experts"]),
+                "best_quant": best["quant"],
+                "bits_per_weight": round(best["bits_per_weight"], 3),
+                "size_source": best["size_source"],
+                "verdict": best["verdict"],
+                "needed_gb": round(best["needed_gb"], 2),
+                "headroom_gb": round(best["headroom_gb"], 2),
+                "max_context_tokens": best["max_context_tokens"],
+                "decode_tok_s": None if best["decode_tok_s"] is None else round(best["decode_tok_s"], 1),
+                "quants_that_fit": [q["quant"] for q in ok],
+            }
+        )
+    fits.sort(
+        key=lambda f: (
+            -_quality_of(per_model[f["repo_id"]], f["best_quant"]),
+            -(f["decode_tok_s"] or 0),
+            f["repo_id"],
+        )
+    )
+    dev = {
+        k: device.get(k)
+        for k in (
+            "device_id",
+            "name",
+            "memory_gb",
+            "gpu_count",
+            "bandwidth_gbps",
+            "unified",
+            "backend",
+            "usable_memory_gb",
+        )
+    }
+    return {
+        "device": dev,
+        "context_tokens": args.context,
+        "models": fits,
+        "too_small": sorted(too_small, key=lambda x: x["repo_id"]),
+        "context_too_long": sorted(too_long, key=lambda x: x["repo_id"]),
+    }
+
+
+def _quality(q: dict[str, Any]) -> tuple[float, float]:
+    """Quant quality: quant_types.sort_order (bits × 10 for quants it does not list), then bits."""
+    order = q["sort_order"] if q["sort_order"] is not None else (q["bits_per_weight"] or 0) * 10
+    return (order, q["bits_per_weight"] or 0)
+
+
+def _quality_of(quants: list[dict[str, Any]], quant: str) -> float:
+    return _quality(next(q for q in quants if q["quant"] == quant))[0]
+
+
+def _render(result: dict[str, Any], out, limit: int) -> None:
+    from rich import box
+    from rich.table import Table
+
+    d = result["device"]
+    mem = f"{d['gpu_count']}× {d['memory_gb']:g} GB" if d["gpu_count"] > 1 else f"{d['memory_gb']:g} GB"
+    out.print(
+        f"[bold]{d['name']}[/] ({mem}, {d['bandwidth_gbps']:g} GB/s, {d['backend']}) at "
+        f"{result['context_tokens']:,} tokens of context: {len(result['models'])} models fit"
+    )
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col, just in [
+        ("#", "right"),
+        ("Model", "left"),
+        ("Params", "right"),
+        ("Best quant", "left"),
+        ("Needs", "right"),
+        ("Headroom", "right"),
+        ("Verdict", "left"),
+        ("Speed", "right"),
+        ("Max context", "right"),
+        ("Also fits", "left"),
+    ]:
+        t.add_column(col, justify=just, no_wrap=col in ("Model", "Best quant", "Verdict", "Speed"))
+    for i, f in enumerate(result["models"][:limit], 1):
+        params = c.params_b(f["params_total"]) + (
+            f" ({c.params_b(f['params_active'])} act.)" if f["moe"] else ""
+        )
+        t.add_row(
+            str(i),
+            f["repo_id"],
+            params,
+            f["best_quant"] + ("" if f["size_source"] == "gguf" else "*"),
+            c.gb(f["needed_gb"]),
+            c.gb(f["headroom_gb"]),
+            f["verdict"].replace("_", " "),
+            "—" if f["decode_tok_s"] is None else f"~{f['decode_tok_s']:,.0f} tok/s",
+            c.tokens(f["max_context_tokens"]),
+            ", ".join(f["quants_that_fit"][1:4]),
+        )
+    out.print(t)
+    out.print("* estimated size (no GGUF build in the catalogue)")
+    if result["too_small"]:
+        out.print(
+            "Too small for: "
+            + ", ".join(
+                f"{x['repo_id']} (needs {x['needed_gb']:.1f} GB at {x['smallest_quant']})"
+                for x in result["too_small"]
+            )
+        )
+    if result["context_too_long"]:
+        out.print(
+            "Context longer than the model's maximum: "
+            + ", ".join(f"{x['repo_id']} ({x['context_length']:,})" for x in result["context_too_long"])
+        )

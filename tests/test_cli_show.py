@@ -1,0 +1,160 @@
+"""`fitcat show`: every section of the seed page, right where the seed is wrong; JSON = exported page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+
+from catalog.cli import main
+from catalog.commands import _common, show
+from catalog.exports.page import build_model_page
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "show_deepseek-v4-flash.txt"
+REPO = "deepseek-ai/DeepSeek-V4-Flash"
+SECTIONS = [
+    "DeepSeek-V4-Flash — Hardware Requirements & GPU Compatibility",
+    "Specifications",
+    "Get Started",
+    "How Much VRAM Does DeepSeek-V4-Flash Need?",
+    "Which GPUs Can Run DeepSeek-V4-Flash?",
+    "Which Devices Can Run DeepSeek-V4-Flash?",
+    "How Fast Is DeepSeek-V4-Flash?",
+    "Memory Formula",
+    "Related Models",
+    "Frequently Asked Questions",
+]
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def render_text(db: Path, repo: str = REPO, **kw) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        page = show.model_page(con, repo, context_tokens=kw.pop("context", None))
+        devices = show.device_info(con)
+    finally:
+        con.close()
+    console = Console(width=120, record=True, color_system=None, file=open(os.devnull, "w"))  # noqa: SIM115
+    show.render(page, console, devices=devices, **kw)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
+def test_show_layout_matches_the_snapshot(demo_db):
+    text = render_text(demo_db)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d:\d\d", text), "the snapshot must hold no timestamp"
+    if os.environ.get("FITCAT_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(text)
+    assert text == SNAPSHOT.read_text(), f"layout changed; FITCAT_UPDATE_SNAPSHOTS=1 to accept ({SNAPSHOT})"
+
+
+def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
+    code, out, err = _cli(capsys, "--db", str(demo_db), "show", REPO)
+    assert code == 0, err
+    positions = [out.find(s) for s in SECTIONS]
+    assert -1 not in positions, [s for s, p in zip(SECTIONS, positions, strict=True) if p == -1]
+    assert positions == sorted(positions), "sections are in the seed page's order"
+    # The seed's 158.1B is the packed-FP4 undercount: the real count is shown, the undercount explained.
+    assert "283.8B total, 13.3B active per token (from architecture)" in out
+    assert "safetensors_raw says 158.1B: not used" in out
+    # Quant table: every ladder quant with file sizes from the real GGUF files, Q4_K_M recommended.
+    for quant, size in [("IQ2_XXS", "43.47 GB"), ("Q4_K_M ★", "94.84 GB"), ("Q8_0", "158.07 GB")]:
+        assert re.search(rf"{re.escape(quant)}\s.*{re.escape(size)}\s+real file", out), quant
+    # The seed says no single GPU fits while quoting an MI300X speed: here H200 and MI300X fit.
+    gpus = out[out.find(SECTIONS[4]):out.find(SECTIONS[5])]
+    assert "No single GPU" not in gpus
+    for gpu in ("NVIDIA H200 SXM", "AMD Instinct MI300X"):
+        assert re.search(rf"{gpu}\s+\d+ GB\s+Runs great", gpus), gpu
+    assert "Otherwise: 2× " in gpus
+    devices = out[out.find(SECTIONS[5]):out.find(SECTIONS[6])]
+    assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX H100" in devices
+    formula = out[out.find(SECTIONS[7]):out.find(SECTIONS[8])]
+    assert "283.8B × 2.673 bits ÷ 8 = 94.84 GB (the real GGUF file)" in formula
+    assert "at full 1,048,576 tokens" in formula
+
+
+def test_terminal_and_json_agree(demo_db, capsys):
+    code, out, _ = _cli(capsys, "--db", str(demo_db), "show", REPO, "--json")
+    assert code == 0
+    page = json.loads(out)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        assert page == json.loads(json.dumps(build_model_page(con, REPO)))  # exactly the exported page
+    finally:
+        con.close()
+    text = render_text(demo_db)
+    q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
+    assert f"{q4['vram_gb']:,.1f} GB" in text
+    mi300x = next(e for h in page["hardware_by_quant"]["quants"] if h["quant"] == "Q4_K_M"
+                  for e in h["single_gpu"] if e["device_id"] == "amd-mi300x")
+    assert re.search(rf"AMD Instinct MI300X .* ~{mi300x['decode_tok_s']:,.0f} tok/s", text)
+
+
+def test_context_recomputation_agrees_with_the_views(demo_db):
+    """Recomputing at the full context with the CLI's SQL gives what the page builder reads from device_fit."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        full = build_model_page(con, REPO, context_tokens=1_048_576)
+        recomputed = build_model_page(con, REPO)
+        show.recompute_context(con, recomputed, REPO, 1_048_576)
+    finally:
+        con.close()
+    # Every fit entry (verdict, GPUs needed, headroom, max context, speed) is the same; the builder's
+    # per-quant `vram_gb` stays the 2,048-token figure, the recomputed page gives it at the context.
+    def fits(page):
+        return [{k: v for k, v in h.items() if k != "vram_gb"} for h in page["hardware_by_quant"]["quants"]]
+
+    assert fits(recomputed) == fits(full)
+    assert [q["vram_gb"] for q in recomputed["quantizations"]] == [
+        q["vram_full_context_gb"] for q in full["quantizations"]]
+
+
+def test_context_flag_recomputes_memory_and_fit(demo_db, capsys):
+    code, out, err = _cli(capsys, "--db", str(demo_db), "show", "V4-Flash", "--context", "131072", "--json")
+    assert code == 0, err
+    page = json.loads(out)
+    assert page["context_recomputed"] == 131072 and page["hardware_by_quant"]["context_tokens"] == 131072
+    q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
+    assert 95.47 < q4["vram_gb"] < q4["vram_full_context_gb"]  # between 2K and 1M
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        rows = _common.fit_rows(con, context=131072, repo_id=REPO, device_id="amd-mi300x")
+    finally:
+        con.close()
+    assert round(next(r for r in rows if r["quant"] == "Q4_K_M")["vram_gb"], 2) == q4["vram_gb"]
+    text = render_text(demo_db, context=131072, quant="Q8_0")
+    assert "VRAM @ 131,072" in text and "recomputed at 131,072 tokens" in text
+    assert "Estimated decode speed at Q8_0" in text
+
+
+def test_fuzzy_repo_and_errors(demo_db, capsys):
+    code, out, _ = _cli(capsys, "--db", str(demo_db), "show", "llama-3.1-8b-instruct")
+    assert code == 0 and "Llama-3.1-8B-Instruct" in out
+    code, _, err = _cli(capsys, "--db", str(demo_db), "show", "deepsek-v4-flsh")
+    assert code == 4
+    assert "not in the catalogue" in err and "deepseek-ai/DeepSeek-V4-Flash" in err
+    code, _, err = _cli(capsys, "--db", str(demo_db), "show", "deepseek")
+    assert code == 4 and "matches 2" in err
+    code, _, err = _cli(capsys, "--db", str(demo_db), "show", REPO, "--quant", "Q9_X")
+    assert code == 2 and "has no quant 'Q9_X'" in err and "Q4_K_M" in err
+    code, _, err = _cli(capsys, "--db", str(demo_db), "show", REPO, "--context", "0")
+    assert code == 2 and "--context" in err
+    code, _, err = _cli(capsys, "--db", str(demo_db), "show", "Qwen2-0.5B", "--context", "65536")
+    assert code == 2 and "beyond" in err
+
+
+@pytest.mark.parametrize("repo", ["Qwen/Qwen2-0.5B-Instruct", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-30B-A3B"])
+def test_show_renders_every_model(demo_db, repo):
+    text = render_text(demo_db, repo)
+    name = repo.split("/")[1]
+    for section in SECTIONS[1:]:
+        assert section.replace("DeepSeek-V4-Flash", name) in text
