@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from catalog import checks, db, devices, export, hub, runs, store
+from catalog import checks, db, devices, exports, hub, runs, store
 from catalog.hub.client import hub_api
 from catalog.report import RunSummary
 from catalog.settings import Settings, load_settings
@@ -105,7 +105,7 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
             refresh_models(con, summary, endpoint, settings, cache_dir)
             refresh_device_specs(con, summary, vendor_pages)
             run_data_checks(con, summary)
-            summary.exports = export.export_all(con, Path(exports_dir))
+            summary.exports = exports.publish_exports(con, Path(exports_dir), summary.run_id).summary_rows()
             summary.status = "failed" if summary.errors else "completed"
             runs.finish(con, summary.run_id, status=summary.status, counts=summary.counts,
                         requests=summary.requests, errors=summary.errors)

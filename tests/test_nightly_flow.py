@@ -28,6 +28,13 @@ def _query(tmp_path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def _published(tmp_path: Path) -> dict[str, bytes]:
+    """The published export set, except manifest.json (the one file that names the run)."""
+    latest = tmp_path / "out" / "latest"
+    return {p.relative_to(latest).as_posix(): p.read_bytes() for p in latest.rglob("*")
+            if p.is_file() and p.name != "manifest.json"}
+
+
 def test_flow_discovers_stores_computes_and_exports(tmp_path, fake_hub, settings_file, monkeypatch):
     summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
     assert summary.status == "completed", summary.errors
@@ -45,20 +52,20 @@ def test_flow_discovers_stores_computes_and_exports(tmp_path, fake_hub, settings
     run = _query(tmp_path, f"SELECT status, counts FROM runs WHERE run_id = '{summary.run_id}'")
     assert run[0][0] == "completed" and json.loads(run[0][1])["models"] >= 4
     # Exports exist and agree with the view.
-    out = tmp_path / "out"
+    out = tmp_path / "out" / "latest"
     csv_lines = (out / "quantizations.csv").read_text().splitlines()
     view_rows = _query(tmp_path, "SELECT count(*) FROM quantizations")[0][0]
     assert len(csv_lines) == view_rows + 1
     exported = json.loads((out / "models.json").read_text())
-    assert {m["repo_id"] for m in exported} == models
+    assert {m["id"] for m in exported["models"]} == models
 
 
 def test_second_run_is_idempotent(tmp_path, fake_hub, settings_file, monkeypatch):
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    first = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    first = _published(tmp_path)
     rows = _query(tmp_path, "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id")
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
+    assert _published(tmp_path) == first
     assert _query(tmp_path, "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id") == rows
 
 
@@ -100,7 +107,7 @@ def test_failing_data_check_blocks_publishing_and_keeps_the_published_catalogue(
 ):
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
     published = (tmp_path / "catalog.duckdb").read_bytes()
-    exported = (tmp_path / "out" / "quantizations.csv").read_bytes()
+    exported = (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes()
 
     gguf = fake_hub.snapshot.repos["bartowski/Qwen2-0.5B-Instruct-GGUF"]
     gguf.files["Qwen2-0.5B-Instruct-Q8_0.gguf"].size = 9 * 10**12   # 9 TB: no real file is that big
@@ -111,7 +118,7 @@ def test_failing_data_check_blocks_publishing_and_keeps_the_published_catalogue(
     assert summary.checks["value_ranges"] == 1
     assert any("value_ranges" in e["error"] for e in summary.errors)
     assert (tmp_path / "catalog.duckdb").read_bytes() == published
-    assert (tmp_path / "out" / "quantizations.csv").read_bytes() == exported
+    assert (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes() == exported
     rejected = duckdb.connect(str(tmp_path / "catalog.rejected.duckdb"), read_only=True)
     assert rejected.execute("SELECT max(size_bytes) FROM hub_gguf_files").fetchone()[0] == 9 * 10**12
     rejected.close()

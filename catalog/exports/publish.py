@@ -1,0 +1,297 @@
+"""Build a release in a staging folder, validate it, then swap it in atomically.
+
+Layout under the exports root (see exports/README.md):
+
+    releases/.staging-<run_id>/   being built (a killed run leaves it; the next run deletes it)
+    releases/<run_id>/            a complete, validated release (the last 3 published are kept)
+    latest -> releases/<run_id>   symlink, replaced with os.replace (readers never see a mix)
+
+Determinism: pages whose content (everything but `generated_at` and `provenance.fetched_at`) is
+unchanged are copied byte for byte from the previous release, so their `generated_at` is the time
+of their last content change. changes.json is likewise carried over when the content of the
+whole set is unchanged. Only manifest.json names the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from catalog.exports import changes as changes_mod
+from catalog.exports import validate
+from catalog.exports.fmt import dumps
+from catalog.exports.page import SCHEMA_VERSION, build_model_page
+from catalog.exports.slug import page_paths, safe_join
+from catalog.exports.tables import write_tables
+from catalog.staging import PublishBlocked
+
+KEEP_RELEASES = 3
+MAX_MODEL_DROP = 0.20
+RELEASES = "releases"
+LATEST = "latest"
+STAGING_PREFIX = ".staging-"
+CONTENT_EXCLUDED = ("changes.json", "manifest.json")
+
+
+class ExportRefused(PublishBlocked):
+    """The new set failed validation or a sanity check; the published set is left as it was."""
+
+
+@dataclass
+class ExportResult:
+    run_id: str
+    release: Path
+    published: bool
+    changed: bool
+    content_sha256: str
+    rows: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    def summary_rows(self) -> dict[str, int]:
+        """Rows of the top-level files, plus the page count (for the run report)."""
+        out = {k: v for k, v in self.rows.items() if "/" not in k}
+        out["models/*.json"] = sum(1 for k in self.rows if k.startswith("models/"))
+        return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _stable(page: dict[str, Any]) -> dict[str, Any]:
+    """The page without the fields that move when nothing else does."""
+    out = dict(page, generated_at=None)
+    out["provenance"] = dict(page["provenance"], fetched_at=None)
+    return out
+
+
+def _load_json(path: Path) -> Any | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def published_release(root: Path) -> Path | None:
+    """The folder `latest` points to, if it is a complete release (has a manifest)."""
+    link = root / LATEST
+    if not link.is_symlink():
+        return None
+    target = (root / os.readlink(link)).resolve()
+    return target if (target / "manifest.json").is_file() else None
+
+
+def _generated_at(release: Path) -> str:
+    manifest = _load_json(release / "manifest.json") or {}
+    return str(manifest.get("generated_at", ""))
+
+
+def clean_leftovers(root: Path) -> list[Path]:
+    """Remove what a killed run can leave: staging folders, temp symlinks, unpublished releases."""
+    removed = []
+    releases = root / RELEASES
+    current = published_release(root)
+    for tmp in root.glob(".latest-*"):
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    if not releases.is_dir():
+        return removed
+    current_time = _generated_at(current) if current else ""
+    for entry in sorted(releases.iterdir()):
+        if entry.name.startswith(".rejected-"):
+            continue  # kept for inspection (only the newest), see _prune
+        if not entry.name.startswith(STAGING_PREFIX):
+            if current is not None and entry.resolve() == current:
+                continue
+            earlier = _generated_at(entry)
+            if current is not None and earlier and earlier < current_time:
+                continue  # an earlier published release, kept for readers still on it
+        # a staging folder, or a release that was never swapped in (killed before the swap)
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def _prune(root: Path, keep: int = KEEP_RELEASES) -> None:
+    releases = root / RELEASES
+    current = published_release(root)
+    done = [p for p in releases.iterdir() if not p.name.startswith(".") and (p / "manifest.json").is_file()]
+    done.sort(key=lambda p: (_generated_at(p), p.name), reverse=True)
+    kept = [p for p in done if p == current][:1] + [p for p in done if p != current]
+    for old in kept[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    rejected = sorted(releases.glob(".rejected-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in rejected[1:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _content_sha(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        if rel in CONTENT_EXCLUDED:
+            continue
+        h.update(f"{rel}\0{_sha256(files[rel])}\n".encode())
+    return h.hexdigest()
+
+
+def _csv_rows(path: Path) -> int:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return max(0, sum(1 for _ in csv.reader(fh)) - 1)
+
+
+def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
+                  now: str) -> tuple[dict[str, int], dict[str, Any]]:
+    """Write every file of a release into staging; returns (rows per file, changes document)."""
+    rows = write_tables(con, staging)
+    ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
+    paths = page_paths(ids)
+    index = []
+    for rid in ids:
+        rel = paths[rid]
+        target = safe_join(staging, rel)
+        page = build_model_page(con, rid)
+        page["page_path"] = rel
+        old = safe_join(previous, rel) if previous else None
+        old_page = _load_json(old) if old and old.is_file() else None
+        if old_page is not None and old_page.get("schema_version") == SCHEMA_VERSION \
+                and _stable(old_page) == _stable(page):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(old, target)  # unchanged: the very same bytes, its generated_at kept
+        else:
+            page["generated_at"] = now
+            _write(target, dumps(page))
+        rows[rel] = len(page["quantizations"])
+        spec, faq = page["specifications"], page["faq"]
+        index.append({
+            "id": rid, "name": page["name"], "publisher": spec["publisher"], "family": spec["family"],
+            "params_total": spec["params_total"], "params_active": spec["params_active"],
+            "context_length": spec["context_length"], "license": spec["license"],
+            "release_date": spec["release_date"],
+            "min_memory_gb": faq["minimum_memory"]["vram_gb"],
+            "min_memory_quant": faq["minimum_memory"]["quant"],
+            "recommended_quant": page["summary"]["recommended_quant"],
+            "recommended_vram_gb": page["summary"]["vram_gb"],
+            "page_path": rel,
+        })
+    _write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": index}))
+    rows["models.json"] = len(index)
+
+    shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
+    files = {p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()}
+    content = _content_sha(files)
+    prev_manifest = _load_json(previous / "manifest.json") if previous else None
+    if prev_manifest and prev_manifest.get("content_sha256") == content \
+            and (previous / "changes.json").is_file():
+        shutil.copyfile(previous / "changes.json", staging / "changes.json")
+        doc = json.loads((staging / "changes.json").read_text(encoding="utf-8"))
+    else:
+        doc = changes_mod.changes_document(
+            previous, staging, generated_at=now,
+            from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
+        _write(staging / "changes.json", dumps(doc))
+    rows["changes.json"] = changes_mod.count(doc)
+    return rows, doc
+
+
+def write_manifest(staging: Path, run_id: str, now: str, rows: dict[str, int], changed: bool) -> dict:
+    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    entries = []
+    for rel in files:
+        if rel == "manifest.json":
+            continue
+        path = staging / rel
+        n = rows.get(rel)
+        if n is None and rel.endswith(".csv"):
+            n = _csv_rows(path)
+        entries.append({"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size, "rows": n})
+    manifest = {
+        "run_id": run_id, "schema_version": SCHEMA_VERSION, "generated_at": now,
+        "content_sha256": _content_sha({e["path"]: staging / e["path"] for e in entries}),
+        "changed": changed, "files": entries,
+    }
+    path = staging / "manifest.json"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(dumps(manifest))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return manifest
+
+
+def _swap(root: Path, release: Path, run_id: str) -> None:
+    tmp = root / f".latest-{run_id}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(release, root), tmp)
+    os.replace(tmp, root / LATEST)
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
+                    force: bool = False) -> ExportResult:
+    """Build, validate and publish a release under root; raise ExportRefused instead of publishing
+    a set that fails its schemas or sanity checks (the published set is then left untouched)."""
+    if not run_id or "/" in run_id or run_id.startswith("."):
+        raise ValueError(f"bad run id {run_id!r}")
+    root = Path(root)
+    (root / RELEASES).mkdir(parents=True, exist_ok=True)
+    clean_leftovers(root)
+    previous = published_release(root)
+    staging = root / RELEASES / f"{STAGING_PREFIX}{run_id}"
+    release = root / RELEASES / run_id
+    if release.exists():
+        raise ValueError(f"release {release} already exists")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    now = _now()
+
+    rows, doc = build_release(con, staging, previous, now)
+    problems = validate.validate_release(staging)
+    prev_manifest = _load_json(previous / "manifest.json") if previous else None
+    if prev_manifest and not force:
+        before = next((f["rows"] for f in prev_manifest["files"] if f["path"] == "models.json"), None)
+        after = rows["models.json"]
+        if before and after < before * (1 - MAX_MODEL_DROP):
+            problems.append(f"model count dropped from {before} to {after} (more than "
+                            f"{MAX_MODEL_DROP:.0%}); publish with force=True if intended")
+    content = _content_sha({p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()})
+    changed = not (prev_manifest and prev_manifest.get("content_sha256") == content)
+    if problems:
+        rejected = root / RELEASES / f".rejected-{run_id}"
+        os.replace(staging, rejected)
+        _prune(root)
+        raise ExportRefused(f"exports not published ({len(problems)} problem(s), set kept in {rejected}): "
+                            + "; ".join(problems[:5]))
+    write_manifest(staging, run_id, now, rows, changed)
+    os.rename(staging, release)
+    _swap(root, release, run_id)
+    _prune(root)
+    return ExportResult(run_id=run_id, release=release, published=True, changed=changed,
+                        content_sha256=content, rows=rows, changes=doc["counts"])

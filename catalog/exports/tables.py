@@ -1,0 +1,93 @@
+"""Analyst tables as CSV, and devices.json, written by DuckDB COPY in a fixed order.
+
+Columns are listed (a `SELECT *` would change the contract when a view gains a column) and
+volatile columns (fetch times) are left out, so an unchanged catalogue writes identical bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from catalog.exports.page import SCHEMA_VERSION
+
+MODELS_COLUMNS = [
+    "repo_id", "publisher", "family", "name", "architecture", "model_type", "params_total", "params_active",
+    "params_source", "params_disagreement", "context_length", "vocab_size", "hidden_size", "n_layers",
+    "n_experts", "n_experts_used", "n_shared_experts", "moe_intermediate_size", "release_date", "license",
+    "gated", "base_model", "derivatives", "canonical_gguf_repo_id", "hf_url", "sha", "last_modified",
+]
+QUANTIZATIONS_COLUMNS = [
+    "repo_id", "quant", "profile", "bits_per_weight", "file_size_bytes", "file_size_gb", "size_source",
+    "gguf_repo_id", "kv_cache_bytes", "kv_cache_gb", "vram_bytes", "vram_gb", "context_length",
+    "kv_cache_full_gb", "vram_full_context_gb", "recommended_gb", "quality", "overhead_gb", "kv_type",
+    "kv_method", "params_total", "params_active",
+]
+CONTEXT_MEMORY_COLUMNS = [
+    "repo_id", "quant", "context_tokens", "profile", "kv_cache_bytes", "kv_cache_gb", "vram_gb",
+    "size_source", "kv_type", "kv_method",
+]
+DEVICE_FIT_COLUMNS = [
+    "repo_id", "quant", "device_id", "context_tokens", "profile", "verdict", "gpus_needed", "headroom_gb",
+    "max_context_tokens", "decode_tok_s", "needed_gb", "usable_gb", "gpu_count", "size_source", "kv_method",
+]
+DEVICES_COLUMNS = [
+    "device_id", "vendor", "name", "kind", "segment", "backend", "gpu_count", "memory_gb", "memory_bytes",
+    "memory_decimal_gb", "memory_type", "unified", "gpu_share", "reserve_bytes", "usable_memory_bytes",
+    "usable_memory_gb", "total_memory_bytes", "bandwidth_gbps", "interconnect", "fp16_tflops_dense",
+    "launch_date", "source_url", "confidence", "origin", "reviewed", "open_conflicts",
+]
+# Rounded GB / tok/s columns: the views keep full precision, exports use the contract's format.
+_ROUND = {"file_size_gb": 2, "kv_cache_gb": 3, "vram_gb": 2, "kv_cache_full_gb": 3,
+          "vram_full_context_gb": 2, "recommended_gb": 2, "overhead_gb": 3, "headroom_gb": 2,
+          "decode_tok_s": 1, "needed_gb": 2, "usable_gb": 2}
+
+# file -> (view, columns, order by)
+CSV_TABLES: dict[str, tuple[str, list[str], str]] = {
+    "models.csv": ("models", MODELS_COLUMNS, "repo_id"),
+    "quantizations.csv": ("quantizations", QUANTIZATIONS_COLUMNS, "repo_id, quant"),
+    "context_memory.csv": ("context_memory", CONTEXT_MEMORY_COLUMNS, "repo_id, quant, context_tokens"),
+    "device_fit.csv": ("device_fit", DEVICE_FIT_COLUMNS, "repo_id, quant, device_id, context_tokens"),
+    "devices.csv": ("devices", DEVICES_COLUMNS, "device_id"),
+}
+
+
+_UTC = {"last_modified"}  # TIMESTAMPTZ: printed in UTC whatever the session's time zone
+
+
+def _column(c: str) -> str:
+    if c in _ROUND:
+        return f"round({c}, {_ROUND[c]}) AS {c}"
+    if c in _UTC:
+        return f"strftime(timezone('UTC', {c}), '%Y-%m-%dT%H:%M:%SZ') AS {c}"
+    return c
+
+
+def _select(view: str, columns: list[str], order: str) -> str:
+    cols = ", ".join(_column(c) for c in columns)
+    return f"SELECT {cols} FROM {view} ORDER BY {order}"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
+    """Write every CSV and devices.json into folder; returns rows per file."""
+    rows: dict[str, int] = {}
+    cur = con.cursor()
+    try:
+        for name, (view, columns, order) in CSV_TABLES.items():
+            query = _select(view, columns, order)
+            cur.execute(f"COPY ({query}) TO {_quote(folder / name)} (FORMAT csv, HEADER true)")
+            rows[name] = cur.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        devices = _select("devices", DEVICES_COLUMNS, "device_id")
+        cur.execute(
+            f"""COPY (SELECT '{SCHEMA_VERSION}' AS schema_version,
+                             coalesce((SELECT list(d) FROM ({devices}) d), []) AS devices)
+                TO {_quote(folder / 'devices.json')} (FORMAT json)""")
+        rows["devices.json"] = rows["devices.csv"]
+    finally:
+        cur.close()
+    return rows
