@@ -51,7 +51,9 @@ def render_text(db: Path, repo: str = REPO, **kw) -> str:
 
 def test_show_layout_matches_the_snapshot(demo_db):
     text = render_text(demo_db)
-    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d:\d\d", text), "the snapshot must hold no timestamp"
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d:\d\d", text), (
+        "the snapshot must hold no timestamp"
+    )
     if os.environ.get("FITCAT_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
         SNAPSHOT.write_text(text)
     assert text == SNAPSHOT.read_text(), f"layout changed; FITCAT_UPDATE_SNAPSHOTS=1 to accept ({SNAPSHOT})"
@@ -70,14 +72,14 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     for quant, size in [("IQ2_XXS", "43.47 GB"), ("Q4_K_M ★", "94.84 GB"), ("Q8_0", "158.07 GB")]:
         assert re.search(rf"{re.escape(quant)}\s.*{re.escape(size)}\s+real file", out), quant
     # The seed says no single GPU fits while quoting an MI300X speed: here H200 and MI300X fit.
-    gpus = out[out.find(SECTIONS[4]):out.find(SECTIONS[5])]
+    gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
     assert "No single GPU" not in gpus
     for gpu in ("NVIDIA H200 SXM", "AMD Instinct MI300X"):
         assert re.search(rf"{gpu}\s+\d+ GB\s+Runs great", gpus), gpu
     assert "Otherwise: 2× " in gpus
-    devices = out[out.find(SECTIONS[5]):out.find(SECTIONS[6])]
+    devices = out[out.find(SECTIONS[5]) : out.find(SECTIONS[6])]
     assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX H100" in devices
-    formula = out[out.find(SECTIONS[7]):out.find(SECTIONS[8])]
+    formula = out[out.find(SECTIONS[7]) : out.find(SECTIONS[8])]
     assert "283.8B × 2.673 bits ÷ 8 = 94.84 GB (the real GGUF file)" in formula
     assert "at full 1,048,576 tokens" in formula
 
@@ -94,13 +96,18 @@ def test_terminal_and_json_agree(demo_db, capsys):
     text = render_text(demo_db)
     q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
     assert f"{q4['vram_gb']:,.1f} GB" in text
-    mi300x = next(e for h in page["hardware_by_quant"]["quants"] if h["quant"] == "Q4_K_M"
-                  for e in h["single_gpu"] if e["device_id"] == "amd-mi300x")
+    mi300x = next(
+        e
+        for h in page["hardware_by_quant"]["quants"]
+        if h["quant"] == "Q4_K_M"
+        for e in h["single_gpu"]
+        if e["device_id"] == "amd-mi300x"
+    )
     assert re.search(rf"AMD Instinct MI300X .* ~{mi300x['decode_tok_s']:,.0f} tok/s", text)
 
 
 def test_context_recomputation_agrees_with_the_views(demo_db):
-    """Recomputing at the full context with the CLI's SQL gives what the page builder reads from device_fit."""
+    """Recomputing at full context with the CLI's SQL gives what the page builder reads from device_fit."""
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
         full = build_model_page(con, REPO, context_tokens=1_048_576)
@@ -108,6 +115,7 @@ def test_context_recomputation_agrees_with_the_views(demo_db):
         show.recompute_context(con, recomputed, REPO, 1_048_576)
     finally:
         con.close()
+
     # Every fit entry (verdict, GPUs needed, headroom, max context, speed) is the same; the builder's
     # per-quant `vram_gb` stays the 2,048-token figure, the recomputed page gives it at the context.
     def fits(page):
@@ -115,7 +123,8 @@ def test_context_recomputation_agrees_with_the_views(demo_db):
 
     assert fits(recomputed) == fits(full)
     assert [q["vram_gb"] for q in recomputed["quantizations"]] == [
-        q["vram_full_context_gb"] for q in full["quantizations"]]
+        q["vram_full_context_gb"] for q in full["quantizations"]
+    ]
 
 
 def test_context_flag_recomputes_memory_and_fit(demo_db, capsys):
@@ -152,7 +161,9 @@ def test_fuzzy_repo_and_errors(demo_db, capsys):
     assert code == 2 and "beyond" in err
 
 
-@pytest.mark.parametrize("repo", ["Qwen/Qwen2-0.5B-Instruct", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-30B-A3B"])
+@pytest.mark.parametrize(
+    "repo", ["Qwen/Qwen2-0.5B-Instruct", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-30B-A3B"]
+)
 def test_show_renders_every_model(demo_db, repo):
     text = render_text(demo_db, repo)
     name = repo.split("/")[1]

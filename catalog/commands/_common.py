@@ -63,7 +63,8 @@ def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
                 "has it open. Wait for it to finish and retry.",
                 LOCKED,
             ) from exc
-        raise CliError(f"cannot open {path}: {text}", USAGE) from exc
+        raise CliError(f"cannot open {path} ({text}): point --db at a catalogue, or run `fitcat refresh` "
+                       "or `make demo` to build one", USAGE) from exc
     except duckdb.Error as exc:
         raise CliError(
             f"{path} is not a DuckDB catalogue ({exc}): run `fitcat refresh` or `make demo` to build one",
