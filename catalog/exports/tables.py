@@ -10,8 +10,6 @@ from pathlib import Path
 
 import duckdb
 
-from catalog.exports.page import SCHEMA_VERSION
-
 MODELS_COLUMNS = [
     "repo_id", "publisher", "family", "name", "architecture", "model_type", "params_total", "params_active",
     "params_source", "params_disagreement", "context_length", "vocab_size", "hidden_size", "n_layers",
@@ -82,11 +80,9 @@ def write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             query = _select(view, columns, order)
             cur.execute(f"COPY ({query}) TO {_quote(folder / name)} (FORMAT csv, HEADER true)")
             rows[name] = cur.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        # One device per line (a JSON array): diffs between releases stay readable.
         devices = _select("devices", DEVICES_COLUMNS, "device_id")
-        cur.execute(
-            f"""COPY (SELECT '{SCHEMA_VERSION}' AS schema_version,
-                             coalesce((SELECT list(d) FROM ({devices}) d), []) AS devices)
-                TO {_quote(folder / 'devices.json')} (FORMAT json)""")
+        cur.execute(f"COPY ({devices}) TO {_quote(folder / 'devices.json')} (FORMAT json, ARRAY true)")
         rows["devices.json"] = rows["devices.csv"]
     finally:
         cur.close()

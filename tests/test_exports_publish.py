@@ -1,0 +1,277 @@
+"""The export set: schemas, determinism, changes.json, refusal, atomic swap, hostile ids on disk."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from jsonschema import Draft202012Validator
+
+from catalog.exports import ExportRefused, publish_exports
+from catalog.exports.tables import CSV_TABLES
+from catalog.exports.validate import SCHEMA_DIR, SCHEMAS, validate_release
+
+V4 = "deepseek-ai/DeepSeek-V4-Flash"
+V4_PAGE = "models/deepseek-ai/deepseek-v4-flash.json"
+
+
+@pytest.fixture
+def db(demo_db, tmp_path) -> Path:
+    """A private read-write copy of the session's demo catalogue."""
+    path = tmp_path / "catalog.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+def _publish(db: Path, root: Path, run_id: str, **kw):
+    con = duckdb.connect(str(db))
+    try:
+        return publish_exports(con, root, run_id, **kw)
+    finally:
+        con.close()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _schema(name: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads((SCHEMA_DIR / "v1" / name).read_text()))
+
+
+def test_every_exported_file_validates_against_its_schema(db, tmp_path):
+    result = _publish(db, tmp_path / "exports", "run-a")
+    latest = tmp_path / "exports" / "latest"
+    assert latest.is_symlink() and latest.resolve() == result.release.resolve()
+    files = _files(latest)
+    manifest = json.loads(files["manifest.json"])
+    _schema("manifest.schema.json").validate(manifest)
+    # Every file is in the manifest (except the manifest itself), with its hash, size and rows.
+    assert sorted(f["path"] for f in manifest["files"]) == sorted(set(files) - {"manifest.json"})
+    for f in manifest["files"]:
+        data = files[f["path"]]
+        assert f["bytes"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
+    checked = 0
+    for rel, data in files.items():
+        if rel.endswith(".json") and not rel.startswith("schema/"):
+            name = SCHEMAS["models/*.json"] if rel.startswith("models/") else SCHEMAS[rel]
+            doc = json.loads(data)
+            errors = list(_schema(name).iter_errors(doc))
+            assert not errors, (rel, errors[0].message, list(errors[0].absolute_path))
+            checked += 1
+            if rel == "devices.json":  # DuckDB COPY: a JSON array, one device per line
+                assert data.decode().splitlines()[1:-1] == [
+                    "\t" + json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+                    + ("," if i < len(doc) - 1 else "") for i, d in enumerate(doc)]
+            else:  # pretty, deterministic: 2-space indent, UTF-8, trailing newline
+                assert data.decode() == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    models = json.loads(files["models.json"])["models"]
+    assert checked == len(models) + 4 and len(models) >= 7
+    # CSVs: the contract's columns, and as many rows as the manifest says.
+    rows = {f["path"]: f["rows"] for f in manifest["files"]}
+    for name, (_, columns, _) in CSV_TABLES.items():
+        table = list(csv.reader(io.StringIO(files[name].decode())))
+        assert table[0] == columns and len(table) - 1 == rows[name] > 0
+    # The schemas are shipped with the release, unchanged.
+    shipped = files["schema/v1/model_page.schema.json"]
+    assert shipped == (SCHEMA_DIR / "v1" / "model_page.schema.json").read_bytes()
+    assert validate_release(latest, with_manifest=True) == []
+
+
+def test_schemas_are_draft_2020_12_and_closed():
+    for path in sorted((SCHEMA_DIR / "v1").glob("*.schema.json")):
+        schema = json.loads(path.read_text())
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        Draft202012Validator.check_schema(schema)
+
+        def walk(node, where, name=path.name):
+            if isinstance(node, dict):
+                if node.get("type") == "object":
+                    assert node.get("additionalProperties") is False, (name, where)
+                for k, v in node.items():
+                    walk(v, f"{where}/{k}")
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, f"{where}/{i}")
+        walk(schema, "")
+
+
+def test_exporting_twice_without_changes_is_byte_identical(db, tmp_path):
+    root = tmp_path / "exports"
+    first = _publish(db, root, "run-a")
+    second = _publish(db, root, "run-b")
+    a, b = _files(first.release), _files(second.release)
+    assert set(a) == set(b)
+    assert [k for k in a if a[k] != b[k]] == ["manifest.json"]
+    ma, mb = json.loads(a["manifest.json"]), json.loads(b["manifest.json"])
+    assert (ma["run_id"], mb["run_id"]) == ("run-a", "run-b")
+    assert ma["content_sha256"] == mb["content_sha256"] and ma["changed"] and not mb["changed"]
+    assert ma["files"] == mb["files"]
+
+
+def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path):
+    root = tmp_path / "exports"
+    before = _files(_publish(db, root, "run-a").release)
+    con = duckdb.connect(str(db))
+    changed = con.execute("""UPDATE hub_gguf_files SET size_bytes = size_bytes + 1000000000
+                             WHERE base_repo_id = ? AND quant = 'Q5_K_M' AND shard = 1
+                             RETURNING gguf_repo_id, path""", [V4]).fetchall()
+    con.close()
+    assert len(changed) == 1
+    after = _files(_publish(db, root, "run-b").release)
+
+    doc = json.loads(after["changes.json"])
+    assert doc["sizes_changed"] == [{
+        "repo_id": V4, "quant": "Q5_K_M", "file_size_bytes_before": 112_620_000_000,
+        "file_size_bytes_after": 113_620_000_000, "size_source_before": "gguf", "size_source_after": "gguf"}]
+    assert {k: v for k, v in doc["counts"].items() if v} == {"sizes_changed": 1}
+    assert doc["from_content"] == json.loads(before["manifest.json"])["content_sha256"]
+    assert doc["to_content"] == json.loads(after["manifest.json"])["content_sha256"]
+
+    differing = {k for k in before if before[k] != after[k]}
+    # Only the model's own page and the analyst rows of that model and quant change.
+    assert differing == {"changes.json", "manifest.json", V4_PAGE, "quantizations.csv",
+                         "context_memory.csv", "device_fit.csv"}
+    for name in ("quantizations.csv", "context_memory.csv", "device_fit.csv"):
+        old = set(before[name].decode().splitlines())
+        new = set(after[name].decode().splitlines())
+        assert old ^ new and all(line.startswith(f"{V4},Q5_K_M,") for line in old ^ new), name
+    page0, page1 = json.loads(before[V4_PAGE]), json.loads(after[V4_PAGE])
+    q5 = {q["quant"]: q for q in page1["quantizations"]}["Q5_K_M"]
+    assert q5["file_size_bytes"] == 113_620_000_000 and q5["file_size_gb"] == 113.62
+    assert page1["generated_at"] > page0["generated_at"]
+    # A third run without changes republishes the same changes.json (the last change set).
+    third = _files(_publish(db, root, "run-c").release)
+    assert {k for k in third if third[k] != after[k]} == {"manifest.json"}
+
+
+def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_path):
+    root = tmp_path / "exports"
+    first = _publish(db, root, "run-a")
+    con = duckdb.connect(str(db))
+    con.execute("""UPDATE hub_models SET removed_at = now() WHERE repo_id IN
+                   (SELECT repo_id FROM hub_models WHERE removed_at IS NULL ORDER BY repo_id LIMIT 2)""")
+    con.close()
+    with pytest.raises(ExportRefused, match="model count dropped from 7 to 5"):
+        _publish(db, root, "run-b")
+    assert (root / "latest").resolve() == first.release.resolve()
+    assert validate_release(root / "latest", with_manifest=True) == []
+    assert (root / "releases" / ".rejected-run-b").is_dir()
+    assert not list((root / "releases").glob(".staging-*"))
+    forced = _publish(db, root, "run-c", force=True)
+    assert (root / "latest").resolve() == forced.release.resolve()
+    assert len(json.loads((root / "latest" / "models.json").read_text())["models"]) == 5
+    assert json.loads((root / "latest" / "changes.json").read_text())["counts"]["models_removed"] == 2
+
+
+def test_only_the_last_three_releases_are_kept(db, tmp_path):
+    root = tmp_path / "exports"
+    for i in range(5):
+        last = _publish(db, root, f"run-{i}")
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["run-2", "run-3", "run-4"]
+    assert (root / "latest").resolve() == last.release.resolve()
+
+
+# A child process that exports and SIGKILLs itself at a chosen point: a real hard kill at a
+# deterministic place (no sleeps, no timing races).
+_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+import duckdb
+from catalog.exports import publish
+
+db, root, run_id, point = sys.argv[1:5]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "pages":                      # mid-way through the pages in the staging folder
+    real, count = publish._write, [0]
+    def write(path, text):
+        real(path, text)
+        count[0] += 1
+        if count[0] == 3:
+            die()
+    publish._write = write
+elif point == "manifest":                 # staging complete, manifest written, not yet renamed
+    real_m = publish.write_manifest
+    def write_manifest(*a, **k):
+        real_m(*a, **k)
+        die()
+    publish.write_manifest = write_manifest
+elif point == "swap":                     # release renamed into place, symlink not yet swapped
+    def swap(root, release, run_id):
+        os.symlink(os.path.relpath(release, root), root / f".latest-{run_id}")
+        die()
+    publish._swap = swap
+con = duckdb.connect(db, read_only=True)
+publish.publish_exports(con, Path(root), run_id)
+"""
+
+
+@pytest.mark.parametrize("point", ["pages", "manifest", "swap"])
+def test_a_killed_export_leaves_the_published_set_intact_and_the_next_run_publishes(db, tmp_path, point):
+    import subprocess
+    import sys
+
+    root = tmp_path / "exports"
+    first = _publish(db, root, "run-a")
+    before = _files(root / "latest")
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE hub_gguf_files SET size_bytes = size_bytes + 1 WHERE base_repo_id = ? AND shard = 1",
+                [V4])
+    con.close()
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    proc = subprocess.run([sys.executable, str(script), str(db), str(root), "run-b", point],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    leftovers = {p.name for p in (root / "releases").iterdir()} | {p.name for p in root.glob(".latest-*")}
+    assert leftovers - {"run-a"}, "the kill should have left something behind"
+    # Readers still see the previous set, complete and valid.
+    assert (root / "latest").resolve() == first.release.resolve()
+    assert _files(root / "latest") == before
+    assert validate_release(root / "latest", with_manifest=True) == []
+
+    result = _publish(db, root, "run-c")
+    assert (root / "latest").resolve() == result.release.resolve()
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["run-a", "run-c"]
+    assert not list(root.glob(".latest-*"))
+    assert validate_release(root / "latest", with_manifest=True) == []
+    assert json.loads((root / "latest" / "changes.json").read_text())["counts"]["sizes_changed"] > 0
+
+
+def test_hostile_repo_ids_stay_inside_the_exports_root(db, tmp_path):
+    hostile = ["../../../escape/evil", "/abs/olute", "evil/../../../x", "ünïcödé/模型",
+               "a" * 300 + "/" + "b" * 300, "org/Model", "ORG/model"]
+    con = duckdb.connect(str(db))
+    for rid in hostile:
+        for table in ("hub_models", "attention_components"):
+            con.execute(f"INSERT INTO {table} SELECT * REPLACE (? AS repo_id) FROM {table} WHERE repo_id = ?",
+                        [rid, "Qwen/Qwen2-0.5B-Instruct"])
+    con.close()
+    outside = tmp_path / "escape"
+    root = tmp_path / "deep" / "exports"
+    _publish(db, root, "run-a")
+    assert not outside.exists() and not Path("/abs").exists()
+    base = root.resolve()
+    for p in tmp_path.rglob("*"):
+        if p.is_file() and p.suffix == ".json" and "exports" not in p.parts:
+            pytest.fail(f"file outside exports: {p}")
+    for p in root.rglob("*"):
+        assert p.resolve() == base or base in p.resolve().parents
+    index = json.loads((root / "latest" / "models.json").read_text())["models"]
+    paths = {m["id"]: m["page_path"] for m in index}
+    assert set(hostile) <= set(paths) and len(set(paths.values())) == len(paths)
+    for rid in hostile:
+        page = json.loads((root / "latest" / paths[rid]).read_text())
+        assert page["id"] == rid
+    assert validate_release(root / "latest", with_manifest=True) == []
+    assert os.path.islink(root / "latest")
