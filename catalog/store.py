@@ -55,9 +55,10 @@ def record_raw(con: duckdb.DuckDBPyConnection, *, run_id: str, repo_id: str, rep
 
 
 def record_error(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, subject: str,
-                 error: BaseException | str) -> None:
+                 error: BaseException | str, error_type: str | None = None) -> None:
     """Keep a per-subject failure; the subject's last good rows stay where they are."""
-    error_type = type(error).__name__ if isinstance(error, BaseException) else "Error"
+    if error_type is None:
+        error_type = type(error).__name__ if isinstance(error, BaseException) else "Error"
     insert_rows(con, "source_errors", [{
         "run_id": run_id, "source": source, "subject": subject, "error_type": error_type,
         "message": str(error).splitlines()[0][:500] if str(error) else error_type,

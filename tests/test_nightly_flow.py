@@ -28,6 +28,17 @@ def _query(tmp_path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def _rows(tmp_path: Path, sql: str) -> list[dict]:
+    """Rows as dicts, so a failing comparison names the column that differs."""
+    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
 def _published(tmp_path: Path) -> dict[str, bytes]:
     """The published export set, except manifest.json (the one file that names the run)."""
     latest = tmp_path / "out" / "latest"
@@ -73,7 +84,9 @@ def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
     tmp_path, fake_hub, settings_file, monkeypatch
 ):
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    before = _query(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
+    before = _rows(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
+    live = "SELECT count(*) FROM hub_models WHERE removed_at IS NULL"
+    n_models = _query(tmp_path, live)[0][0]
 
     qwen = fake_hub.snapshot.repos["Qwen/Qwen2.5-7B-Instruct"]
     qwen.files["config.json"].content = b"{not json"
@@ -86,13 +99,16 @@ def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
     failed = {e["subject"]: e["error"] for e in summary.errors}
     assert "Qwen/Qwen2.5-7B-Instruct" in failed and "not valid JSON" in failed["Qwen/Qwen2.5-7B-Instruct"]
     assert "meta-llama/Llama-3.1-8B-Instruct" in failed  # gated: this token was not granted
-    # The others were refreshed, the failed ones keep their last good rows.
-    assert _query(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'") == before
+    # The others were refreshed; what the bad config would have told stays as last known good
+    # (the new commit's model_info itself was fine, so sha and fetch time move on).
+    after = _rows(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
+    changed = {k: (before[0][k], v) for k, v in after[0].items() if before[0][k] != v}
+    assert set(changed) <= {"sha", "fetched_at", "run_id"}, changed
     errors = _query(tmp_path, "SELECT subject, error_type FROM source_errors "
                               f"WHERE run_id = '{summary.run_id}'")
-    assert ("Qwen/Qwen2.5-7B-Instruct", "ConfigError") in errors
-    assert ("meta-llama/Llama-3.1-8B-Instruct", "GatedRepoError") in errors
-    assert _query(tmp_path, "SELECT count(*) FROM hub_models WHERE removed_at IS NULL")[0][0] == 4
+    assert ("Qwen/Qwen2.5-7B-Instruct", "bad_config") in errors
+    assert ("meta-llama/Llama-3.1-8B-Instruct", "gated") in errors
+    assert _query(tmp_path, live)[0][0] == n_models   # nobody was dropped for failing once
 
 
 def test_config_of_a_commit_is_read_once_and_cached(tmp_path, fake_hub, settings_file, monkeypatch):

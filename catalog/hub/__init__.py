@@ -249,7 +249,7 @@ def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
     with store.transaction(con):
         for err in bundle.errors:
             store.record_error(con, run_id=run_id, source="hub", subject=err.subject,
-                               error=f"{err.kind}: {err.message}")
+                               error=err.message, error_type=err.kind)
         if bundle.info is None and bundle.listing and bundle.unchanged:
             lst = bundle.listing
             con.execute(
@@ -360,7 +360,7 @@ def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: s
     with store.transaction(con):
         for err in found.errors:
             store.record_error(con, run_id=run_id, source="hub", subject=err.subject,
-                               error=f"{err.kind}: {err.message}")
+                               error=err.message, error_type=err.kind)
         if found.complete:
             live = [r[0] for r in con.execute(
                 "SELECT repo_id FROM hub_models WHERE removed_at IS NULL").fetchall()]
