@@ -29,8 +29,17 @@ class HubScope:
 
 
 @dataclass(frozen=True)
+class GgufScope:
+    """GGUF header reading (docs/gguf.md): one canonical build per model, cached by sha."""
+
+    read_headers: bool = True                     # read the canonical build's header each run
+    max_builds: int = 500                         # at most this many uncached builds per run
+
+
+@dataclass(frozen=True)
 class Settings:
     hub: HubScope = field(default_factory=HubScope)
+    gguf: GgufScope = field(default_factory=GgufScope)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -42,10 +51,15 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from exc
-    hub = data.get("hub", {})
-    unknown = set(hub) - set(HubScope.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"{path}: unknown [hub] keys {sorted(unknown)}")
+    hub, gguf = data.get("hub", {}), data.get("gguf", {})
+    for section, keys, known in (("hub", hub, HubScope), ("gguf", gguf, GgufScope)):
+        unknown = set(keys) - set(known.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{path}: unknown [{section}] keys {sorted(unknown)}")
+    unknown_sections = set(data) - {"hub", "gguf"}
+    if unknown_sections:
+        raise ValueError(f"{path}: unknown sections {sorted(unknown_sections)}")
     if hub.get("request_cap") == 0:
         hub["request_cap"] = None                 # 0 in TOML: no cap
-    return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}))
+    return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}),
+                    gguf=GgufScope(**gguf))

@@ -18,7 +18,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from catalog import checks, db, devices, exports, hub, runs, store
-from catalog.hub.client import hub_api
+from catalog.gguf import refresh as gguf_refresh
+from catalog.hub.client import current_budget, hub_api, hub_token
 from catalog.report import RunSummary
 from catalog.settings import Settings, load_settings
 from catalog.staging import PublishBlocked, staged_database
@@ -66,7 +67,22 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
         summary.add(f"requests_{bucket}", n)
 
 
-@task(cache_policy=NO_CACHE)
+def read_gguf_headers(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
+                      settings: Settings) -> None:
+    """Header of each model's canonical GGUF build (Range reads, resolvers bucket, cached by sha)."""
+    if not settings.gguf.read_headers:
+        return
+    builds = gguf_refresh.canonical_builds(con)
+    result = gguf_refresh.read_canonical_headers(
+        con, hub_api(endpoint).endpoint, hub_token(), builds[: settings.gguf.max_builds],
+        summary.run_id, budget=current_budget())
+    summary.add("gguf_headers_read", len(result.read))
+    summary.add("gguf_headers_cached", len(result.cached))
+    summary.add("gguf_headers_deferred", len(result.deferred))
+    for subject, message in result.failed.items():
+        summary.fail("gguf_header", subject, message)
+
+
 def refresh_device_specs(con: duckdb.DuckDBPyConnection, summary: RunSummary, vendor_pages: bool) -> None:
     """Curated registry, verified against vendor pages (skipped offline: the registry stands)."""
     report = devices.refresh_devices(con, summary.run_id, pages=devices.DEFAULT_PAGES if vendor_pages else ())
@@ -95,7 +111,7 @@ def report(summary: RunSummary) -> None:
 @flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
                     settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary:
-    """Discover → models → devices → (views) → data checks → export → report."""
+    """Discover → models → GGUF headers → devices → (views) → data checks → export → report."""
     settings = load_settings(Path(settings_path) if settings_path else None)
     summary = RunSummary(str(uuid.uuid4()))
     cache_dir = str(Path(db_path).parent / "hub-cache")
@@ -103,6 +119,7 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
         with staged_database(Path(db_path)) as work, closing(db.connect(work)) as con:
             runs.start(con, summary.run_id, "nightly-refresh", endpoint)
             refresh_models(con, summary, endpoint, settings, cache_dir)
+            read_gguf_headers(con, summary, endpoint, settings)
             refresh_device_specs(con, summary, vendor_pages)
             run_data_checks(con, summary)
             summary.exports = exports.publish_exports(con, Path(exports_dir), summary.run_id).summary_rows()

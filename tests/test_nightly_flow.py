@@ -138,3 +138,34 @@ def test_failing_data_check_blocks_publishing_and_keeps_the_published_catalogue(
     rejected = duckdb.connect(str(tmp_path / "catalog.rejected.duckdb"), read_only=True)
     assert rejected.execute("SELECT max(size_bytes) FROM hub_gguf_files").fetchone()[0] == 9 * 10**12
     rejected.close()
+
+
+def test_flow_reads_the_canonical_gguf_header_once_per_commit(
+    tmp_path, fake_hub, settings_file, monkeypatch
+):
+    from gguf import GGMLQuantizationType, GGUFValueType
+    from test_gguf_support import write_gguf
+
+    u32 = GGUFValueType.UINT32
+    head = write_gguf(tmp_path / "q.gguf", [
+        ("qwen2.block_count", 24, u32, None), ("qwen2.context_length", 32768, u32, None),
+        ("qwen2.embedding_length", 896, u32, None), ("qwen2.attention.head_count", 14, u32, None),
+        ("qwen2.attention.head_count_kv", 2, u32, None), ("general.file_type", 15, u32, None),
+    ], [("token_embd.weight", GGMLQuantizationType.Q8_0, (151936, 896)),
+        ("blk.0.attn_q.weight", GGMLQuantizationType.Q4_K, (896, 1024))], arch="qwen2").read_bytes()
+    path = "Qwen2-0.5B-Instruct-Q4_K_M.gguf"
+    gguf_repo = fake_hub.snapshot.repos["bartowski/Qwen2-0.5B-Instruct-GGUF"]
+    gguf_repo.files[path].head = head[:65536]
+
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    stored = _query(tmp_path, "SELECT gguf_repo_id, path, architecture, block_count FROM gguf_headers")
+    assert ("bartowski/Qwen2-0.5B-Instruct-GGUF", path, "qwen2", 24) in stored
+    # The sample's other builds carry sizes only: each is reported by name, none stored half.
+    header_failures = [e for e in summary.errors if e["source"] == "gguf_header"]
+    assert header_failures and all("@" in e["subject"] for e in header_failures)
+    assert summary.counts["gguf_headers_read"] == 1
+
+    fake_hub.reset_log()
+    again = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    assert again.counts["gguf_headers_cached"] == 1
+    assert not [r for r in fake_hub.requests if r.path.endswith(path)]

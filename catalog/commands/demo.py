@@ -17,7 +17,7 @@ DEMO_TOKEN = "hf_demo_granted"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="refresh from the bundled sample Hub (offline)")
     p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
-    p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    p.add_argument("--settings", help="scope file (default: the sample's own fitcat.toml)")
     task_runners.add_arguments(p)
     p.set_defaults(run=run)
 
@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     os.environ["HF_TOKEN"] = DEMO_TOKEN
     with hub.running() as url:
         print(f"sample Hub ({len(hub.snapshot.repos)} repos) serving on {url}")
-        code = run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), url,
-                        args.settings, task_runner=task_runner)
+        # Offline: the curated device registry stands; vendor pages are not fetched.
+        settings = args.settings or str(paths.SAMPLE_HUB / "fitcat.toml")
+        code = run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), url, settings,
+                        vendor_pages=False, task_runner=task_runner)
         print(f"requests served: {hub.counts()}")
     return code

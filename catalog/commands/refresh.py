@@ -20,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
     p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    p.add_argument("--skip-vendor-pages", action="store_true",
+                   help="do not fetch vendor spec pages; the curated device registry stands")
     task_runners.add_arguments(p)
     p.set_defaults(run=run)
 
@@ -34,11 +36,13 @@ def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
         raise Offline(f"cannot reach {parts.hostname}:{port} ({exc})") from exc
 
 
-def run_flow(db: str, out: str, endpoint: str, settings: str | None, task_runner=None) -> int:
+def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_pages: bool = True,
+             task_runner=None) -> int:
     from flows.nightly import nightly_refresh  # imports Prefect: only once we know we will run
 
     flow = task_runners.with_runner(nightly_refresh, task_runner)
-    summary = flow(db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings)
+    summary = flow(db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings,
+                   vendor_pages=vendor_pages)
     print(f"run {summary.run_id}: {summary.status}; {summary.counts}; exports: {summary.exports}")
     for err in summary.errors:
         print(f"  failed {err['source']} {err['subject']}: {err['error']}", file=sys.stderr)
@@ -57,4 +61,5 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 3
     return run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), endpoint,
-                    args.settings, task_runner=task_runners.from_args(args))
+                    args.settings, vendor_pages=not args.skip_vendor_pages,
+                    task_runner=task_runners.from_args(args))

@@ -109,3 +109,31 @@ def read_canonical_headers(
             )
     report.requests, report.bytes_read = reader.requests, reader.bytes_read
     return report
+
+
+# Which quant's header stands for a model: the most common build, then its neighbours.
+HEADER_QUANT_PREFERENCE = ("Q4_K_M", "Q4_K_S", "Q4_0", "Q5_K_M", "Q8_0", "IQ4_XS", "Q6_K")
+
+
+def canonical_builds(con: duckdb.DuckDBPyConnection) -> list[GGUFBuild]:
+    """One complete build per base model, from its canonical GGUF repo (docs/gguf.md)."""
+    preference = ", ".join(f"'{q}'" for q in HEADER_QUANT_PREFERENCE)
+    rows = con.execute(f"""
+        WITH builds AS (
+            SELECT f.base_repo_id, f.gguf_repo_id, f.repo_sha, f.quant,
+                   list(f.path ORDER BY f.shard) AS paths, count(*) AS files, max(f.shard_count) AS n,
+                   sum(f.size_bytes) AS bytes
+            FROM hub_gguf_files f
+            JOIN hub_gguf_repos r ON r.gguf_repo_id = f.gguf_repo_id AND r.is_canonical
+            WHERE f.quant IS NOT NULL
+            GROUP BY f.base_repo_id, f.gguf_repo_id, f.repo_sha, f.quant,
+                     regexp_replace(f.path, '-\\d{{5}}-of-\\d{{5}}\\.gguf$', '')
+        )
+        SELECT base_repo_id, gguf_repo_id, repo_sha, paths
+        FROM builds
+        WHERE files = n
+        QUALIFY row_number() OVER (
+            PARTITION BY base_repo_id
+            ORDER BY coalesce(list_position([{preference}], quant), 99), bytes, paths[1]) = 1
+        ORDER BY base_repo_id""").fetchall()
+    return [GGUFBuild(gguf, sha, tuple(paths), base) for base, gguf, sha, paths in rows]
