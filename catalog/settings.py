@@ -25,6 +25,8 @@ class HubScope:
     request_cap: int | None = 5000                # at most this many requests per run
     reserve: int = 0                              # requests of a bucket left unused
     max_retries: int = 4                          # extra attempts on 429 / 5xx / time-out
+    backoff_seconds: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)   # wait before retry n (5xx, time-out)
+    backoff_jitter: float = 0.5                   # each wait scaled by a random factor 1 ± this
     timeout_seconds: float = 30.0                 # per request
 
 

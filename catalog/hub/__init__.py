@@ -171,6 +171,7 @@ def run_budget(scope: HubScope, **overrides: Any) -> Budget:
     """A fresh request budget for one run from [hub] settings, installed for every Hub call."""
     return use_budget(Budget(cap=scope.request_cap, reserve=scope.reserve,
                              max_retries=scope.max_retries, timeout=scope.timeout_seconds,
+                             backoff=scope.backoff_seconds, jitter=scope.backoff_jitter,
                              **overrides))
 
 

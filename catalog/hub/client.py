@@ -25,6 +25,7 @@ os.environ.setdefault("HF_HUB_DISABLE_XET", "1")   # plain HTTP downloads; no xe
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -70,15 +71,19 @@ class Budget:
     reserve: keep this many requests of a bucket unused (wait for the reset instead).
     max_retries: extra attempts for 429 / 5xx / time-outs.
     backoff: seconds before retry n (the last value repeats); Retry-After wins if longer.
+    jitter: each back-off is scaled by a random factor in [1 - jitter, 1 + jitter], so many
+    workers failing together do not retry in lockstep.
     """
 
     cap: int | None = None
     reserve: int = 0
     max_retries: int = 4
     backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    jitter: float = 0.0
     timeout: float = 30.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    rand: Callable[[], float] = random.random
     buckets: dict[str, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -132,7 +137,8 @@ class Budget:
                     state.reset_at = max(state.reset_at or 0.0, until)
 
     def _delay(self, attempt: int) -> float:
-        return self.backoff[min(attempt, len(self.backoff) - 1)] if self.backoff else 0.0
+        base = self.backoff[min(attempt, len(self.backoff) - 1)] if self.backoff else 0.0
+        return base * (1 + self.jitter * (2 * self.rand() - 1))
 
     def pause(self, bucket: str, attempt: int, retry_after: float | None = None) -> None:
         """Back off before a retry (5xx, time-out)."""
