@@ -16,9 +16,15 @@ import pytest
 from distributed import LocalCluster  # prefect-dask is in the dev extra
 from prefect_dask import DaskTaskRunner
 
-from catalog import task_runners
+from catalog import paths, task_runners
 from catalog.fakehub import FakeHub
 from flows.nightly import nightly_refresh
+
+
+@pytest.fixture
+def sample_scope() -> Path:
+    """The scope `fitcat demo` uses on the sample Hub (no GGUF header bytes to read there)."""
+    return paths.SAMPLE_HUB / "fitcat.toml"
 
 
 @pytest.fixture(scope="module")
@@ -44,46 +50,67 @@ def _models(tmp: Path) -> int:
         con.close()
 
 
+def _rows(tmp: Path) -> list[tuple]:
+    con = duckdb.connect(str(tmp / "catalog.duckdb"), read_only=True)
+    try:
+        sql = "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id"
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """The published export files, except the manifest (the one file that names the run)."""
+    root = out / "latest" if (out / "latest").is_dir() else out
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != "manifest.json"}
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_flow_on_a_dask_cluster_gives_the_same_catalogue_as_on_threads(
-    tmp_path, fake_hub, settings_file, monkeypatch, cluster
+    tmp_path, fake_hub, sample_scope, monkeypatch, cluster
 ):
     monkeypatch.setenv("HF_TOKEN", "hf_granted")
-    threads = _run(nightly_refresh, tmp_path / "threads", fake_hub, settings_file)
+    threads = _run(nightly_refresh, tmp_path / "threads", fake_hub, sample_scope)
     assert threads.status == "completed", threads.errors
 
     before = _executed(cluster)
     runner = task_runners.choose(address=cluster.scheduler_address)
     assert isinstance(runner, DaskTaskRunner) and runner.address == cluster.scheduler_address
-    dask = _run(task_runners.with_runner(nightly_refresh, runner), tmp_path / "dask", fake_hub, settings_file)
+    dask = _run(task_runners.with_runner(nightly_refresh, runner), tmp_path / "dask", fake_hub, sample_scope)
 
     assert dask.status == "completed", dask.errors
     assert dask.counts == threads.counts and _models(tmp_path / "dask") == _models(tmp_path / "threads") >= 4
     # One fetch per repo went through the cluster (the threads run used none).
     assert _executed(cluster) - before >= threads.counts["models"]
-    out_t, out_d = tmp_path / "threads" / "out", tmp_path / "dask" / "out"
-    assert sorted(p.name for p in out_d.iterdir()) == sorted(p.name for p in out_t.iterdir())
-    for path in out_t.glob("*.csv"):
-        assert (out_d / path.name).read_bytes() == path.read_bytes(), path.name
+    assert _rows(tmp_path / "dask") == _rows(tmp_path / "threads")
+    threads_out, dask_out = _published(tmp_path / "threads" / "out"), _published(tmp_path / "dask" / "out")
+    assert sorted(dask_out) == sorted(threads_out)
+    csvs = [name for name in threads_out if name.endswith(".csv")]   # JSON files carry generated_at
+    assert csvs and all(dask_out[name] == threads_out[name] for name in csvs)
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_failed_task_on_dask_is_reported_per_repo(tmp_path, fake_hub, settings_file, monkeypatch, cluster):
-    # Not granted: the gated repo fails on the worker; its failure comes back as a state.
-    monkeypatch.setenv("HF_TOKEN", "hf_not_granted")
+def test_a_failed_task_on_dask_is_reported_per_repo(tmp_path, fake_hub, sample_scope, monkeypatch, cluster):
+    # The repo is listed, then gone: its fetch fails on the worker and comes back as a state.
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    gone = "Qwen/Qwen2-0.5B-Instruct"
+    fake_hub.add_fault(r"^/api/models/Qwen/Qwen2-0\.5B-Instruct(/revision/[^/]+)?$", status=404,
+                       headers={"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"},
+                       body='{"error": "Repository not found"}', times=None)
     runner = DaskTaskRunner(address=cluster.scheduler_address)
-    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, settings_file)
+    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, sample_scope)
     assert summary.status == "failed"
-    assert "meta-llama/Llama-3.1-8B-Instruct" in {e["subject"] for e in summary.errors}
-    assert _models(tmp_path) >= 3  # the others were stored
+    assert gone in {e["subject"] for e in summary.errors}
+    assert _models(tmp_path) >= 4  # the others were stored
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_local_cluster_from_cluster_kwargs(tmp_path, fake_hub, settings_file, monkeypatch):
+def test_local_cluster_from_cluster_kwargs(tmp_path, fake_hub, sample_scope, monkeypatch):
     """The runner starts (and stops) its own in-process cluster, as `--dask` does with workers."""
     monkeypatch.setenv("HF_TOKEN", "hf_granted")
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "dashboard_address": ":0"})
-    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, settings_file)
+    summary = _run(nightly_refresh.with_options(task_runner=runner), tmp_path, fake_hub, sample_scope)
     assert summary.status == "completed", summary.errors
     assert _models(tmp_path) >= 4
 
