@@ -80,7 +80,7 @@ def read_gguf_headers(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpo
     summary.add("gguf_headers_cached", len(result.cached))
     summary.add("gguf_headers_deferred", len(result.deferred))
     for subject, message in result.failed.items():
-        summary.fail("gguf_header", subject, message)
+        summary.fail("gguf_header", subject, message.removeprefix(f"{subject}: "))
 
 
 def refresh_device_specs(con: duckdb.DuckDBPyConnection, summary: RunSummary, vendor_pages: bool) -> None:
@@ -102,6 +102,11 @@ def run_data_checks(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None
         raise PublishBlocked(f"data checks failed, nothing published: {detail}")
 
 
+def stage(name: str) -> None:
+    """Mark the start of a stage in the run's log (operators and the crash tests read it)."""
+    get_run_logger().info("stage: %s", name)
+
+
 def report(summary: RunSummary) -> None:
     get_run_logger().info("run %s %s: %s", summary.run_id, summary.status, summary.counts)
     create_markdown_artifact(key="nightly-refresh-report", markdown=summary.markdown(),
@@ -118,11 +123,17 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
     try:
         with staged_database(Path(db_path)) as work, closing(db.connect(work)) as con:
             runs.start(con, summary.run_id, "nightly-refresh", endpoint)
+            stage("models")
             refresh_models(con, summary, endpoint, settings, cache_dir)
+            stage("gguf headers")
             read_gguf_headers(con, summary, endpoint, settings)
+            stage("devices")
             refresh_device_specs(con, summary, vendor_pages)
+            stage("data checks")
             run_data_checks(con, summary)
+            stage("export")
             summary.exports = exports.publish_exports(con, Path(exports_dir), summary.run_id).summary_rows()
+            stage("publish")
             summary.status = "failed" if summary.errors else "completed"
             runs.finish(con, summary.run_id, status=summary.status, counts=summary.counts,
                         requests=summary.requests, errors=summary.errors)

@@ -53,7 +53,8 @@ def fake_hub(sample_snapshot: Snapshot) -> Iterator[FakeHub]:
 def settings_file(tmp_path: Path) -> Path:
     """A scope covering the sample Hub's base models by author listing."""
     path = tmp_path / "fitcat.toml"
-    path.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n')
+    path.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n'
+                    "[gguf]\nread_headers = false   # the sample's files carry sizes, not header bytes\n")
     return path
 
 
