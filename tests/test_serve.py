@@ -139,7 +139,7 @@ def test_serve_registers_the_schedule_runs_a_triggered_run_and_prefect_yaml_depl
         # 2. `fitcat serve` itself, pointed at that server, runs a run triggered through the API.
         log = tmp_path / "serve.log"
         args = [*_fitcat(), "--db", str(db_file), "serve", "--endpoint", hub_url, "--out", str(out),
-                "--settings", str(settings_file), "--no-vendor-pages"]
+                "--settings", str(settings_file), "--skip-vendor-pages"]
         env = _env(PREFECT_API_URL=server.api_url, PREFECT_HOME=str(tmp_path / "client-home"),
                    HF_TOKEN="hf_granted", FITCAT_TASK_RUNNER=None)
         with _process(args, env, log) as proc:
@@ -211,7 +211,7 @@ def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
     log = tmp_path / "serve.log"
     args = [*_fitcat(), "--db", str(tmp_path / "catalog.duckdb"), "serve",
             "--cron", "30 4 * * 1-5", "--timezone", "Europe/Berlin", "--server-port", str(port),
-            "--endpoint", "http://127.0.0.1:9", "--settings", str(settings_file), "--no-vendor-pages"]
+            "--endpoint", "http://127.0.0.1:9", "--settings", str(settings_file), "--skip-vendor-pages"]
     env = _env(PREFECT_API_URL=None, PREFECT_HOME=str(server_home), PREFECT_UI_ENABLED="false")
     server_pid = None
     try:
@@ -234,6 +234,31 @@ def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
             assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-3000:]
         # Its server went down with it.
         assert not prefect_server.port_in_use("127.0.0.1", port)
+    finally:
+        if server_pid is not None:   # only if fitcat serve failed to stop its server
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(server_pid, signal.SIGKILL)
+
+
+def test_serve_stopped_during_start_up_leaves_no_server_behind(tmp_path, server_home):
+    """SIGTERM between the server start and the runner's own handler still stops the server."""
+    port = prefect_server.free_port()
+    log = tmp_path / "serve.log"
+    args = [*_fitcat(), "--db", str(tmp_path / "catalog.duckdb"), "serve", "--server-port", str(port),
+            "--skip-vendor-pages"]
+    env = _env(PREFECT_API_URL=None, PREFECT_HOME=str(server_home), PREFECT_UI_ENABLED="false")
+    server_pid = None
+    try:
+        with _process(args, env, log) as proc:
+            def server_up():
+                text = log.read_text(errors="replace") if log.exists() else ""
+                return text.split("local Prefect server (pid ")[1].split(")")[0] if "(pid " in text else None
+
+            server_pid = int(_poll("the local server", server_up, SERVE_DEADLINE, proc, log))
+            assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-3000:]
+        assert not prefect_server.port_in_use("127.0.0.1", port)
+        with pytest.raises(ProcessLookupError):
+            os.kill(server_pid, 0)
     finally:
         if server_pid is not None:   # only if fitcat serve failed to stop its server
             with contextlib.suppress(ProcessLookupError, PermissionError):

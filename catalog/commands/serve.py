@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import zoneinfo
 from pathlib import Path
@@ -37,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint", help="Hub endpoint for the runs (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
     p.add_argument("--settings", help="scope file (default: fitcat.toml)")
-    p.add_argument("--no-vendor-pages", action="store_true",
+    p.add_argument("--skip-vendor-pages", action="store_true",
                    help="do not fetch vendor device pages; keep the curated device registry")
     p.add_argument("--server-port", type=int, default=DEFAULT_SERVER_PORT,
                    help="port of the local Prefect server started when PREFECT_API_URL is not set "
@@ -128,7 +129,22 @@ def _configured_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _serve_until_stopped(*args: Any) -> None:
+    """`serve`, with SIGTERM before the runner takes over handled like Ctrl-C (cleanup runs)."""
+    try:
+        serve(*args)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    # Until Prefect's runner installs its own (graceful) SIGTERM handler, SIGTERM is Ctrl-C:
+    # a stop during start-up still reaches the `finally` that stops the local server.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         validate_schedule(args.cron, args.timezone)
     except ValueError as exc:
@@ -136,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     task_runner = task_runners.from_args(args)
     parameters = flow_parameters(args.db, args.out, args.endpoint, args.settings,
-                                 vendor_pages=not args.no_vendor_pages)
+                                 vendor_pages=not args.skip_vendor_pages)
 
     def announce(api_url: str) -> None:
         print(f"serving deployment {FULL_NAME!r} on {api_url}: cron {args.cron!r} ({args.timezone}), "
@@ -148,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     api_url = _configured_api_url()
     if api_url:
         announce(api_url)
-        serve(args.cron, args.timezone, parameters, task_runner)
+        _serve_until_stopped(args.cron, args.timezone, parameters, task_runner)
         return 0
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -161,13 +177,16 @@ def run(args: argparse.Namespace) -> int:
     except prefect_server.ServerStartError as exc:
         print(f"fitcat serve: could not start a local Prefect server: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:   # start() has stopped the half-started server
+        print("stopped", file=sys.stderr)
+        return 0
     try:
         print(f"local Prefect server (pid {server.process.pid}) on {server.api_url}; "
               f"UI http://{server.host}:{server.port}; log {server.log_path}")
         os.environ["PREFECT_API_URL"] = server.api_url  # for the runs' subprocesses
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             announce(server.api_url)
-            serve(args.cron, args.timezone, parameters, task_runner)
+            _serve_until_stopped(args.cron, args.timezone, parameters, task_runner)
     finally:
         server.stop()
     return 0
