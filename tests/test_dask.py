@@ -115,6 +115,21 @@ def test_local_cluster_from_cluster_kwargs(tmp_path, fake_hub, sample_scope, mon
     assert _models(tmp_path) >= 4
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_fitcat_refresh_dask_address_runs_the_tasks_on_that_cluster(
+    tmp_path, fake_hub, sample_scope, monkeypatch, cluster, capsys
+):
+    from catalog import cli
+
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    before = _executed(cluster)
+    code = cli.main(["--db", str(tmp_path / "catalog.duckdb"), "refresh", "--endpoint", fake_hub.url,
+                     "--out", str(tmp_path / "out"), "--settings", str(sample_scope), "--skip-vendor-pages",
+                     "--dask-address", cluster.scheduler_address])
+    assert code == 0, capsys.readouterr()
+    assert _executed(cluster) - before >= _models(tmp_path) >= 4
+
+
 def _args(**kw) -> argparse.Namespace:
     return argparse.Namespace(dask=kw.get("dask", False), dask_address=kw.get("dask_address"))
 
