@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import track as rich_track
+from rich.table import Table
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """A rich progress bar on an interactive terminal; plain iteration in logs and CI."""
+    if sys.stderr.isatty():
+        yield from rich_track(items, description=description, total=total,
+                              console=Console(stderr=True), transient=True)
+    else:
+        yield from items
 
 
 @dataclass
@@ -15,6 +32,7 @@ class RunSummary:
     errors: list[dict[str, str]] = field(default_factory=list)
     checks: dict[str, int] = field(default_factory=dict)        # check name -> violations (-1: error)
     exports: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)      # what changes.json lists, counted
     published: bool = False
 
     def add(self, key: str, n: int) -> None:
@@ -29,6 +47,7 @@ class RunSummary:
                  f"published: {'yes' if self.published else 'no'}", "", "| what | count |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(self.counts.items())]
         lines += [f"| requests: {k} | {v} |" for k, v in sorted(self.requests.items())]
+        lines += [f"| changed: {k} | {v} |" for k, v in sorted(self.changes.items()) if v]
         if self.checks:
             lines += ["", "| data check | violations |", "|---|---|"]
             lines += [f"| {k} | {'error' if v < 0 else v} |" for k, v in sorted(self.checks.items())]
@@ -37,3 +56,22 @@ class RunSummary:
             lines += [f"| {e['source']} | {e['subject']} | {e['error'].replace('|', '/')} |"
                       for e in self.errors]
         return "\n".join(lines) + "\n"
+
+
+def summary_table(summary: RunSummary) -> Table:
+    """The run's end-of-job table for the terminal."""
+    table = Table(title=f"nightly-refresh {summary.run_id}: {summary.status}"
+                        f"{'' if summary.published else ' (nothing published)'}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in sorted(summary.counts.items()):
+        table.add_row(key, str(value))
+    for key, value in sorted(summary.requests.items()):
+        table.add_row(f"requests: {key}", str(value))
+    for key, value in sorted(summary.changes.items()):
+        if value:
+            table.add_row(f"changed: {key}", str(value))
+    for key, value in sorted(summary.exports.items()):
+        table.add_row(f"exported: {key}", str(value))
+    table.add_row("failures", str(len(summary.errors)))
+    return table

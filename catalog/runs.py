@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import duckdb
 
+from catalog.report import RunSummary
 from catalog.store import now
 
 
@@ -17,10 +17,12 @@ def start(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, hub_endpoint: 
     )
 
 
-def finish(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, counts: dict[str, Any],
-           requests: dict[str, int], errors: list[dict[str, str]]) -> None:
+def finish(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """Close the run's ledger row with everything its report says."""
     con.execute(
-        "UPDATE runs SET ended_at = ?, status = ?, counts = ?, requests = ?, errors = ? WHERE run_id = ?",
-        [now(), status, json.dumps(counts, sort_keys=True), json.dumps(requests, sort_keys=True),
-         json.dumps(errors, sort_keys=True), run_id],
+        """UPDATE runs SET ended_at = ?, status = ?, counts = ?, requests = ?, errors = ?, changes = ?,
+                  checks = ? WHERE run_id = ?""",
+        [now(), summary.status, *(json.dumps(part, sort_keys=True) for part in (
+            summary.counts, summary.requests, summary.errors, summary.changes, summary.checks)),
+         summary.run_id],
     )

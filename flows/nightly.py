@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from catalog import checks, db, devices, exports, hub, runs, store
 from catalog.gguf import refresh as gguf_refresh
 from catalog.hub.client import current_budget, hub_api, hub_token
-from catalog.report import RunSummary
+from catalog.report import RunSummary, progress
 from catalog.settings import Settings, load_settings
 from catalog.staging import PublishBlocked, staged_database
 
@@ -42,12 +42,12 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
                    settings: Settings, cache_dir: str) -> None:
     """Discover → fetch what changed, concurrently → store each result (the flow writes alone)."""
     log = get_run_logger()
-    budget = hub.run_budget(settings.hub)
+    hub.run_budget(settings.hub)   # installed for every Hub request of this run
     found = discover_models(endpoint, settings)
     known = hub.load_watermarks(con)
     futures = {rid: fetch_model.submit(endpoint, rid, cache_dir, listing, known)
                for rid, listing in found.listings.items()}
-    for repo_id, future in futures.items():
+    for repo_id, future in progress(futures.items(), "fetching models", total=len(futures)):
         state = future.wait() or future.state
         if state.is_completed():
             bundle = future.result()
@@ -63,8 +63,6 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
     summary.add("removed", hub.finish_discovery(con, found, summary.run_id))
     for err in found.errors:
         summary.fail("hub", err.subject, f"{err.kind}: {err.message}")
-    for bucket, n in budget.counts().items():
-        summary.add(f"requests_{bucket}", n)
 
 
 def read_gguf_headers(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
@@ -132,11 +130,12 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
             stage("data checks")
             run_data_checks(con, summary)
             stage("export")
-            summary.exports = exports.publish_exports(con, Path(exports_dir), summary.run_id).summary_rows()
+            published = exports.publish_exports(con, Path(exports_dir), summary.run_id)
+            summary.exports, summary.changes = published.summary_rows(), published.changes
             stage("publish")
+            summary.requests = current_budget().counts()
             summary.status = "failed" if summary.errors else "completed"
-            runs.finish(con, summary.run_id, status=summary.status, counts=summary.counts,
-                        requests=summary.requests, errors=summary.errors)
+            runs.finish(con, summary)
             con.execute("CHECKPOINT")
         summary.published = True
     except PublishBlocked as blocked:

@@ -43,7 +43,11 @@ def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_page
     flow = task_runners.with_runner(nightly_refresh, task_runner)
     summary = flow(db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings,
                    vendor_pages=vendor_pages)
-    print(f"run {summary.run_id}: {summary.status}; {summary.counts}; exports: {summary.exports}")
+    from rich.console import Console
+
+    from catalog.report import summary_table
+
+    Console().print(summary_table(summary))
     for err in summary.errors:
         print(f"  failed {err['source']} {err['subject']}: {err['error']}", file=sys.stderr)
     return 0 if summary.status == "completed" else 1

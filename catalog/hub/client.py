@@ -19,12 +19,8 @@ nothing here logs, stores or returns it.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")   # plain HTTP downloads; no xet daemon
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
 import logging
+import os
 import random
 import threading
 import time
