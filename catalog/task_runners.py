@@ -37,8 +37,10 @@ def choose(dask: bool = False, address: str | None = None) -> Any | None:
                          "pip install -e '.[dask]'") from exc
     if address:
         return DaskTaskRunner(address=address)
-    # A local cluster: two worker processes with two threads each (the tasks wait on the network).
-    return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 2})
+    # A local, in-process cluster: the Dask code path without a cluster to run. (Local worker
+    # *processes* would each start a temporary Prefect server unless PREFECT_API_URL is set.)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": 1, "threads_per_worker": 4, "processes": False,
+                                          "dashboard_address": ":0"})
 
 
 def from_args(args: argparse.Namespace) -> Any | None:

@@ -144,6 +144,7 @@ def test_task_runner_choice_flags_beat_the_environment(monkeypatch):
     monkeypatch.setenv("FITCAT_TASK_RUNNER", "dask")
     local = task_runners.from_args(_args())
     assert isinstance(local, DaskTaskRunner) and local.address is None
+    assert local.cluster_kwargs["processes"] is False   # in-process: no temporary server per worker
     monkeypatch.setenv("FITCAT_DASK_ADDRESS", "tcp://10.0.0.6:8786")
     assert task_runners.from_args(_args()).address == "tcp://10.0.0.6:8786"
     assert task_runners.from_args(_args(dask_address="tcp://h:1")).address == "tcp://h:1"
