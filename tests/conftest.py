@@ -73,7 +73,8 @@ def demo_db(prefect_harness, tmp_path_factory) -> Path:
     try:
         with hub.running() as url:
             summary = nightly_refresh(db_path=str(root / "catalog.duckdb"), exports_dir=str(root / "exports"),
-                                      endpoint=url, settings_path=None, vendor_pages=False)
+                                      endpoint=url, settings_path=str(paths.SAMPLE_HUB / "fitcat.toml"),
+                                      vendor_pages=False)
     finally:
         if previous is None:
             os.environ.pop("HF_TOKEN", None)

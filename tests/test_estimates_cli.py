@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,9 @@ KEYS = {
     "decode_tok_s",
 }
 DSV4_CONFIG = paths.SAMPLE_HUB / "repos/deepseek-ai/DeepSeek-V4-Flash/config.json"
+# The seed page's own numbers (158.1B undercount, "File Size" = 158.1B × bits ÷ 8): seed parity only.
+SEED_PAGE = json.loads((Path(__file__).parent / "fixtures/seed/deepseek_v4_flash.json").read_text())
+SEED_Q4 = next(q for q in SEED_PAGE["quantizations"] if q["quant"] == "Q4_K_M")
 LLAMA_CONFIG = paths.SAMPLE_HUB / "repos/meta-llama/Llama-3.1-8B-Instruct/config.json"
 
 
@@ -42,9 +46,9 @@ def test_json_keys_and_seed_simple_profile(capsys):
         "--config",
         str(DSV4_CONFIG),
         "--params",
-        "158.1e9",
+        str(SEED_PAGE["params_total"]),
         "--file-size",
-        "94840000000",
+        str(round(SEED_Q4["file_size_gb"] * 1e9)),
         "--profile",
         "simple",
         "--memory-gb",
@@ -60,8 +64,8 @@ def test_json_keys_and_seed_simple_profile(capsys):
     assert set(out) == KEYS
     assert set(out["device"]) == {"id", "memory_gb", "usable_gb", "bandwidth_gbps", "gpus"}
     assert out["weights_source"] == "gguf"
-    assert out["vram_gb"] == pytest.approx(95.2, abs=0.1)
-    assert out["decode_tok_s"] == pytest.approx(31, abs=1)
+    assert out["vram_gb"] == pytest.approx(SEED_Q4["vram_gb"], abs=0.1)                        # 95.2
+    assert out["decode_tok_s"] == pytest.approx(SEED_PAGE["speed_q4_k_m_tok_s"]["AMD Instinct MI300X"], abs=1)
 
 
 def test_llama_kv_and_rtx4090():

@@ -1,13 +1,16 @@
 """The DeepSeek-V4-Flash page carries every section of the seed page, consistent with device_fit.
 
 The seed page (shared/seed/deepseek-v4-flash-page.txt) undercounts parameters (158.1B: packed FP4
-weights counted as one per byte), says no single GPU fits while quoting a single MI300X's speed,
-and uses a dense-model speed formula for an MoE. Our page must show the same sections, correct.
+weights counted as one per byte), derives its "file sizes" from that undercount (158.1B × bits ÷ 8),
+says no single GPU fits while quoting a single MI300X's speed, and uses a dense-model speed formula
+for an MoE. Our page must show the same sections, correct. No real GGUF build of the model is known
+(the sample Hub has none), so every quant is an estimate: parameters × calibrated bits per weight.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +20,7 @@ from catalog.exports.page import ModelNotFound, build_model_page
 from catalog.exports.validate import SCHEMA_DIR, page_consistency
 
 V4 = "deepseek-ai/DeepSeek-V4-Flash"
+SEED_PAGE = json.loads((Path(__file__).parent / "fixtures/seed/deepseek_v4_flash.json").read_text())
 
 # Seed page section -> where the page carries it (every one must be present and non-empty).
 SEED_SECTIONS = {
@@ -28,7 +32,7 @@ SEED_SECTIONS = {
         "specifications.params_active", "specifications.params_source", "specifications.architecture",
         "specifications.context_length", "specifications.vocab_size", "specifications.release_date",
         "specifications.license", "specifications.gated"],
-    "Get Started (Hub link)": ["get_started.hf_url", "get_started.gguf_repo_id"],
+    "Get Started (Hub link)": ["get_started.hf_url"],
     "VRAM table by quantization (bits, VRAM, + context, file size, quality)": ["quantizations"],
     "Which GPUs can run it (1.3× comfortable memory, full-context addition)": [
         "gpus.vram_gb", "gpus.recommended_gb", "gpus.full_context_addition_gb", "gpus.vram_full_context_gb",
@@ -103,29 +107,46 @@ def test_specifications_correct_the_seed(page):
     assert page["get_started"]["hf_url"] == "https://huggingface.co/deepseek-ai/DeepSeek-V4-Flash"
 
 
-def test_quant_table_matches_the_quantizations_view_and_the_seed_files(con, page):
+def test_quant_table_matches_the_quantizations_view_and_is_estimated(con, page):
     view = {r[0]: r[1:] for r in con.execute(
-        "SELECT quant, vram_gb, vram_full_context_gb, file_size_bytes, size_source, quality "
+        "SELECT quant, vram_gb, vram_full_context_gb, file_size_bytes, size_source, quality, bits_per_weight "
         "FROM quantizations WHERE repo_id = ?", [V4]).fetchall()}
+    bits = dict(con.execute(
+        "SELECT quant, coalesce(calibrated_bits, nominal_bits) FROM quant_bits").fetchall())
     rows = {q["quant"]: q for q in page["quantizations"]}
-    assert set(rows) == set(view)
-    seed_files_gb = {"IQ2_XXS": 43.47, "IQ2_XS": 47.42, "Q2_K": 67.18, "Q3_K_M": 77.06, "Q4_K_M": 94.84,
-                     "Q5_K_M": 112.62, "Q6_K": 130.41, "Q8_0": 158.07}
-    for quant, gb in seed_files_gb.items():
-        q = rows[quant]
-        assert q["file_size_gb"] == gb and q["real_file"] and q["download_url"].startswith("https://huggingface.co/")
+    params = page["specifications"]["params_total"]
+    assert set(rows) == set(view) == {q["quant"] for q in SEED_PAGE["quantizations"]}
+    seed_files_gb = {q["quant"]: q["file_size_gb"] for q in SEED_PAGE["quantizations"]}
+    for quant, q in rows.items():
+        # No real GGUF build is known: an estimate, params × calibrated bits ÷ 8, with nothing to download.
+        assert view[quant][3] == "estimate"
+        assert q["size_source"] == "estimate" and not q["real_file"]
+        assert q["gguf_repo_id"] is None and q["download_url"] is None and q["shard_count"] is None
+        assert q["bits_per_weight"] == round(view[quant][5], 3) == round(bits[quant], 3)
+        assert q["file_size_bytes"] == view[quant][2] == pytest.approx(params * bits[quant] / 8, abs=1)
+        assert q["file_size_gb"] == round(view[quant][2] / 1e9, 2)
+        assert q["file_size_gb"] > seed_files_gb[quant] * 1.5     # not the seed's 158.1B-based sizes
         assert q["vram_gb"] == round(view[quant][0], 2)
         assert q["vram_full_context_gb"] == round(view[quant][1], 2)
         assert q["quality"] == view[quant][4]
-    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 95.47
+    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 174.52
+    assert rows["Q4_K_M"]["file_size_gb"] == 173.89                           # 283.8B × 4.901 bits ÷ 8
+    assert page["get_started"]["gguf_repo_id"] is None and page["get_started"]["gguf_url"] is None
+    assert page["related"]["derivatives"] == 0 and page["provenance"]["gguf_shas"] == []
     f = page["vram_formula"]
-    assert f["weights_gb"] == 94.84
+    assert (f["weights_gb"], f["weights_source"]) == (173.89, "estimate")
+    assert f["weights_bytes"] == rows["Q4_K_M"]["file_size_bytes"]
     assert abs(f["weights_gb"] + f["at_2k"]["kv_plus_overhead_gb"] - f["at_2k"]["vram_gb"]) <= 0.011
     assert abs(f["weights_gb"] + f["at_full_context"]["kv_plus_overhead_gb"]
                - f["at_full_context"]["vram_gb"]) <= 0.011
     ctx = {m["quant"]: m["points"] for m in page["memory_by_context"]}["Q4_K_M"]
     assert ctx[0]["context_tokens"] == 2048 and ctx[-1]["context_tokens"] == 1_048_576
-    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 101.27
+    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 180.31
+    dl = page["faq"]["download_size"]
+    assert not (dl["recommended"]["real_file"] or dl["largest"]["real_file"] or dl["smallest"]["real_file"])
+    assert dl["recommended"]["file_size_gb"] == 173.89
+    assert dl["answer"].startswith("No GGUF build of DeepSeek-V4-Flash is known; estimated")
+    assert "173.89 GB" in dl["answer"]
 
 
 def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
@@ -133,8 +154,11 @@ def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     fits = {d for d, r in fit.items() if r[1] != "too_small"}
     single = {d for d in fits if fit[d][4] == "gpu"}
     assert set(page["gpus"]["single_gpu"]) == single
-    # An H200 and an MI300X hold Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
-    assert {"nvidia-h200-sxm", "nvidia-h200-nvl", "amd-mi300x"} <= single
+    # An MI300X (192 GB) holds the ~174.5 GB Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
+    # An H200 (141 GB) does not: with ~284B parameters, not 158.1B, it needs two.
+    assert {"amd-mi300x", "amd-mi325x", "amd-mi355x", "nvidia-b200"} <= single
+    assert fit["amd-mi300x"][1] == "decent" and fit["nvidia-h200-sxm"][1] == "too_small"
+    assert not {"nvidia-h200-sxm", "nvidia-h200-nvl"} & single
     assert page["faq"]["which_gpus"]["no_single_gpu"] is False
     assert "No single GPU" not in page["gpus"]["text"]
     assert "No single GPU" not in page["faq"]["which_gpus"]["answer"]
@@ -178,7 +202,17 @@ def test_the_consistency_check_catches_the_seed_contradiction(page):
 def test_context_and_unknown_models(con):
     full = build_model_page(con, V4, context_tokens=1_048_576)
     assert full["gpus"]["context_tokens"] == 1_048_576
-    assert "nvidia-h100-nvl-94gb" not in full["gpus"]["single_gpu"]   # fits at 2K, not at 1M
+
+    def singles(p, quant):
+        return {e["device_id"] for h in p["hardware_by_quant"]["quants"] if h["quant"] == quant
+                for e in h["single_gpu"]}
+
+    at_2k = build_model_page(con, V4)
+    # An 80 GB A100 holds IQ2_XXS (~78.7 GB) at 2K, not with the 1M-token cache; an MI355X Q8_0 likewise.
+    for device, quant in (("nvidia-a100-pcie-80gb", "IQ2_XXS"), ("amd-mi355x", "Q8_0")):
+        assert device in singles(at_2k, quant) and device not in singles(full, quant), (device, quant)
+    assert set(full["gpus"]["single_gpu"]) == {d for d, r in _fit(con, ctx=1_048_576).items()
+                                               if r[1] != "too_small" and r[4] == "gpu"}
     with pytest.raises(ValueError):
         build_model_page(con, V4, context_tokens=12345)
     with pytest.raises(ModelNotFound):

@@ -18,8 +18,10 @@ from catalog.exports import ExportRefused, publish_exports
 from catalog.exports.tables import CSV_TABLES
 from catalog.exports.validate import SCHEMA_DIR, SCHEMAS, validate_release
 
-V4 = "deepseek-ai/DeepSeek-V4-Flash"
-V4_PAGE = "models/deepseek-ai/deepseek-v4-flash.json"
+# A model with a real split GGUF build in the sample: unsloth's BF16 is 49.9 + 11.2 GB.
+QWEN3 = "Qwen/Qwen3-30B-A3B"
+QWEN3_PAGE = "models/qwen/qwen3-30b-a3b.json"
+QWEN3_GGUF = "unsloth/Qwen3-30B-A3B-GGUF"
 
 
 @pytest.fixture
@@ -121,31 +123,32 @@ def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path
     before = _files(_publish(db, root, "run-a").release)
     con = duckdb.connect(str(db))
     changed = con.execute("""UPDATE hub_gguf_files SET size_bytes = size_bytes + 1000000000
-                             WHERE base_repo_id = ? AND quant = 'Q5_K_M' AND shard = 1
-                             RETURNING gguf_repo_id, path""", [V4]).fetchall()
+                             WHERE gguf_repo_id = ? AND quant = 'BF16' AND shard = 1
+                             RETURNING base_repo_id, path""", [QWEN3_GGUF]).fetchall()
     con.close()
-    assert len(changed) == 1
+    assert changed == [(QWEN3, "BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf")]
     after = _files(_publish(db, root, "run-b").release)
 
     doc = json.loads(after["changes.json"])
     assert doc["sizes_changed"] == [{
-        "repo_id": V4, "quant": "Q5_K_M", "file_size_bytes_before": 112_620_000_000,
-        "file_size_bytes_after": 113_620_000_000, "size_source_before": "gguf", "size_source_after": "gguf"}]
+        "repo_id": QWEN3, "quant": "BF16", "file_size_bytes_before": 61_100_000_000,
+        "file_size_bytes_after": 62_100_000_000, "size_source_before": "gguf", "size_source_after": "gguf"}]
     assert {k: v for k, v in doc["counts"].items() if v} == {"sizes_changed": 1}
     assert doc["from_content"] == json.loads(before["manifest.json"])["content_sha256"]
     assert doc["to_content"] == json.loads(after["manifest.json"])["content_sha256"]
 
     differing = {k for k in before if before[k] != after[k]}
     # Only the model's own page and the analyst rows of that model and quant change.
-    assert differing == {"changes.json", "manifest.json", V4_PAGE, "quantizations.csv",
+    assert differing == {"changes.json", "manifest.json", QWEN3_PAGE, "quantizations.csv",
                          "context_memory.csv", "device_fit.csv"}
     for name in ("quantizations.csv", "context_memory.csv", "device_fit.csv"):
         old = set(before[name].decode().splitlines())
         new = set(after[name].decode().splitlines())
-        assert old ^ new and all(line.startswith(f"{V4},Q5_K_M,") for line in old ^ new), name
-    page0, page1 = json.loads(before[V4_PAGE]), json.loads(after[V4_PAGE])
-    q5 = {q["quant"]: q for q in page1["quantizations"]}["Q5_K_M"]
-    assert q5["file_size_bytes"] == 113_620_000_000 and q5["file_size_gb"] == 113.62
+        assert old ^ new and all(line.startswith(f"{QWEN3},BF16,") for line in old ^ new), name
+    page0, page1 = json.loads(before[QWEN3_PAGE]), json.loads(after[QWEN3_PAGE])
+    bf16 = {q["quant"]: q for q in page1["quantizations"]}["BF16"]
+    assert bf16["file_size_bytes"] == 62_100_000_000 and bf16["file_size_gb"] == 62.1
+    assert bf16["real_file"] and bf16["shard_count"] == 2
     assert page1["generated_at"] > page0["generated_at"]
     # A third run without changes republishes the same changes.json (the last change set).
     third = _files(_publish(db, root, "run-c").release)
@@ -225,7 +228,7 @@ def test_a_killed_export_leaves_the_published_set_intact_and_the_next_run_publis
     before = _files(root / "latest")
     con = duckdb.connect(str(db))
     con.execute("UPDATE hub_gguf_files SET size_bytes = size_bytes + 1 WHERE base_repo_id = ? AND shard = 1",
-                [V4])
+                [QWEN3])
     con.close()
     script = tmp_path / "child.py"
     script.write_text(_CHILD)

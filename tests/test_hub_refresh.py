@@ -113,17 +113,19 @@ def test_models_view_and_split_gguf_sizes(hub, con, tmp_path, clock) -> None:
                             canonical_gguf_repo_id, hf_url, license FROM models
                      WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash'""")
     assert abs(v4[0] - 284e9) < 0.02 * 284e9 and abs(v4[1] - 13e9) < 0.1 * 13e9
-    assert v4[2:] == ("architecture", "deepseek-ai", "DeepSeek-V4", 256, 6, 1, 2048, 1,
-                      "unsloth/DeepSeek-V4-Flash-GGUF",
+    # No real GGUF build of V4-Flash is known: no derivative, no canonical build (its quants are estimates).
+    assert v4[2:] == ("architecture", "deepseek-ai", "DeepSeek-V4", 256, 6, 1, 2048, 0, None,
                       "https://huggingface.co/deepseek-ai/DeepSeek-V4-Flash", "mit")
     rejected = one(con, """SELECT params_total, rejected_reason FROM param_candidates
                            WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash' AND source = 'safetensors_raw'""")
     assert rejected[0] == 158_100_000_000 and "packed" in rejected[1]
-    q5 = con.execute("""SELECT shard, shard_count, size_bytes, build_size_bytes, quant FROM gguf_files
-                        WHERE gguf_repo_id = 'unsloth/DeepSeek-V4-Flash-GGUF' AND quant = 'Q5_K_M'
-                        ORDER BY shard""").fetchall()
-    assert [r[0] for r in q5] == [1, 2, 3] and {r[1] for r in q5} == {3}
-    assert {r[3] for r in q5} == {sum(r[2] for r in q5)} == {3 * 37_540_000_000}
+    # A split build: each shard listed, the build is the sum of its (unequal) shards.
+    bf16 = con.execute("""SELECT shard, shard_count, size_bytes, build_size_bytes, quant FROM gguf_files
+                          WHERE gguf_repo_id = 'unsloth/Qwen3-30B-A3B-GGUF' AND quant = 'BF16'
+                          ORDER BY shard""").fetchall()
+    assert [r[0] for r in bf16] == [1, 2] and {r[1] for r in bf16} == {2}
+    assert [r[2] for r in bf16] == [49_900_000_000, 11_200_000_000]
+    assert {r[3] for r in bf16} == {sum(r[2] for r in bf16)} == {61_100_000_000}
     # mmproj and imatrix files are not builds; the trusted publisher wins canonical
     not_weights = "SELECT count(*) FROM gguf_files WHERE path LIKE '%mmproj%' OR path LIKE '%imatrix%'"
     assert one(con, not_weights)[0] == 0

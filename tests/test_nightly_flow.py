@@ -55,10 +55,14 @@ def test_flow_discovers_stores_computes_and_exports(tmp_path, fake_hub, settings
     # Provenance on every fact.
     no_provenance = "SELECT count(*) FROM hub_models WHERE source_url IS NULL OR run_id IS NULL"
     assert _query(tmp_path, no_provenance)[0][0] == 0
-    # A split build's quant is the sum of its shards: the seed's 94.84 GB Q4_K_M.
-    q4 = _query(tmp_path, """SELECT file_size_bytes, shard_files FROM quantizations
-                             WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash' AND quant = 'Q4_K_M'""")
-    assert q4 == [(94_840_000_000, 2)]
+    # A split build's quant is the sum of its shards: unsloth's BF16 Qwen3-30B-A3B, 49.9 + 11.2 GB.
+    bf16 = _query(tmp_path, """SELECT file_size_bytes, shard_files, size_source FROM quantizations
+                               WHERE repo_id = 'Qwen/Qwen3-30B-A3B' AND quant = 'BF16'""")
+    assert bf16 == [(61_100_000_000, 2, "gguf")]
+    # No real GGUF build of DeepSeek-V4-Flash is known: its quants are estimates, not the seed's sizes.
+    v4 = _query(tmp_path, """SELECT quant, size_source, gguf_repo_id FROM quantizations
+                             WHERE repo_id = 'deepseek-ai/DeepSeek-V4-Flash'""")
+    assert v4 and {(s, g) for _, s, g in v4} == {("estimate", None)}
     # The run is in the ledger.
     run = _query(tmp_path, f"SELECT status, counts FROM runs WHERE run_id = '{summary.run_id}'")
     assert run[0][0] == "completed" and json.loads(run[0][1])["models"] >= 4

@@ -345,9 +345,15 @@ def render(
             style="bold" if x["quant"] == quant else None,
         )
     out.print(t)
+    real = any(x["real_file"] for x in page["quantizations"])
+    estimated = not all(x["real_file"] for x in page["quantizations"])
     out.print(
-        f"★ Recommended — best balance of quality and VRAM usage. Bits = file size × 8 ÷ "
-        f"{c.params_b(spec['params_total'])} parameters. Profile {page['profile']}."
+        "★ Recommended — best balance of quality and VRAM usage. "
+        + (f"Bits = file size × 8 ÷ {c.params_b(spec['params_total'])} parameters"
+           + ("; an estimate's size = parameters × calibrated bits ÷ 8." if estimated else ".") if real else
+           f"No GGUF build is known: sizes are estimates, {c.params_b(spec['params_total'])} parameters × "
+           "calibrated bits ÷ 8.")
+        + f" Profile {page['profile']}."
     )
 
     # GPUs

@@ -295,6 +295,12 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
     devices_rec = rec_hw["unified_memory"] + rec_hw["systems"]
     devices_rec_sorted = sorted(devices_rec, key=lambda e: e["device_id"])
 
+    # Download sizes: a real GGUF file's size, or an estimate, said so.
+    any_real = any(q["size_source"] == "gguf" for q in quants)
+
+    def size(q: dict[str, Any]) -> str:
+        return f"{gb(q['file_size_gb']):.2f} GB" + ("" if q["size_source"] == "gguf" else " (estimate)")
+
     largest_context = []
     for cls in DEVICE_CLASSES:
         rows = [f for f in at_ctx if f["quant"] == rec["quant"] and f["class"] == cls
@@ -380,8 +386,12 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
                         "real_file": largest["size_source"] == "gguf"},
             "smallest": {"quant": smallest["quant"], "file_size_gb": gb(smallest["file_size_gb"]),
                          "real_file": smallest["size_source"] == "gguf"},
-            "answer": (f"At {rec['quant']} the download is about {gb(rec['file_size_gb']):.2f} GB; "
-                       f"{largest['quant']} is {gb(largest['file_size_gb']):.2f} GB and the smallest "
+            "answer": (f"At {rec['quant']} the download is about {size(rec)}; "
+                       f"{largest['quant']} is {size(largest)} and the smallest "
+                       f"({smallest['quant']}) {size(smallest)}." if any_real else
+                       f"No GGUF build of {name} is known; estimated from parameters × calibrated bits "
+                       f"per weight, {rec['quant']} would be about {gb(rec['file_size_gb']):.2f} GB, "
+                       f"{largest['quant']} {gb(largest['file_size_gb']):.2f} GB and the smallest "
                        f"({smallest['quant']}) {gb(smallest['file_size_gb']):.2f} GB."),
         },
         "which_gpus": {
