@@ -161,6 +161,7 @@ def test_flow_reads_the_canonical_gguf_header_once_per_commit(
     gguf_repo = fake_hub.snapshot.repos["bartowski/Qwen2-0.5B-Instruct-GGUF"]
     gguf_repo.files[path].head = head[:65536]
 
+    settings_file.write_text(settings_file.read_text().replace("read_headers = false", "read_headers = true"))
     summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
     stored = _query(tmp_path, "SELECT gguf_repo_id, path, architecture, block_count FROM gguf_headers")
     assert ("bartowski/Qwen2-0.5B-Instruct-GGUF", path, "qwen2", 24) in stored
