@@ -178,6 +178,24 @@ def resolve(query: str, choices: Iterable[str] | dict[str, str], what: str) -> s
     raise CliError(f"{what} {query!r} is not in the catalogue{hint}", NOT_FOUND)
 
 
+def table(*columns: str | tuple[str, str], title: str | None = None, **options: Any):
+    """A rich table in the CLI's one style; a column is a name or (name, justify)."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title, title_justify="left")
+    for col in columns:
+        name, justify = (col, "left") if isinstance(col, str) else col
+        t.add_column(name, justify=justify, **options)
+    return t
+
+
+def memory_label(device: dict[str, Any]) -> str:
+    """Marketed memory as vendors say it: "24 GB", or "8× 80 GB" for a multi-GPU box."""
+    per_gpu = f"{device['memory_gb']:g} GB"
+    return f"{device['gpu_count']}× {per_gpu}" if device["gpu_count"] > 1 else per_gpu
+
+
 def gb(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f} GB"
 

@@ -56,22 +56,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         c.print_json(found)
         return c.OK
-    from rich import box
-    from rich.table import Table
-
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{len(found)} devices", title_justify="left")
-    for col, just in [
-        ("Device", "left"),
-        ("Id", "left"),
-        ("Kind", "left"),
-        ("Memory", "right"),
-        ("Usable", "right"),
-        ("Bandwidth", "right"),
-        ("Backend", "left"),
-    ]:
-        t.add_column(col, justify=just)
+    t = c.table("Device", "Id", "Kind", ("Memory", "right"), ("Usable", "right"), ("Bandwidth", "right"),
+                "Backend", title=f"{len(found)} devices")
     for d in found:
-        mem = f"{d['gpu_count']}× {d['memory_gb']:g} GB" if d["gpu_count"] > 1 else f"{d['memory_gb']:g} GB"
+        mem = c.memory_label(d)
         kind = d["kind"] + (" (unified)" if d["unified"] else "")
         t.add_row(
             d["name"],

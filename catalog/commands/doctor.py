@@ -190,17 +190,13 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
 
 
 def _render(report: dict[str, Any]) -> None:
-    from rich import box
-    from rich.table import Table
 
     out = c.console()
     out.print(
         f"[bold]{report['database']}[/]: "
         + ("[green]healthy[/]" if report["healthy"] else "[bold red]needs attention[/]")
     )
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("Check", "Status", "Detail"):
-        t.add_column(col, overflow="fold")
+    t = c.table("Check", "Status", "Detail", overflow="fold")
     for ch in report["checks"]:
         t.add_row(ch["check"], f"[{STATUS_STYLE[ch['status']]}]{ch['status']}[/]", ch["detail"])
     out.print(t)

@@ -198,29 +198,16 @@ def _quality_of(quants: list[dict[str, Any]], quant: str) -> float:
 
 
 def _render(result: dict[str, Any], out, limit: int) -> None:
-    from rich import box
-    from rich.table import Table
-
     d = result["device"]
-    mem = f"{d['gpu_count']}× {d['memory_gb']:g} GB" if d["gpu_count"] > 1 else f"{d['memory_gb']:g} GB"
+    mem = c.memory_label(d)
     out.print(
         f"[bold]{d['name']}[/] ({mem}, {d['bandwidth_gbps']:g} GB/s, {d['backend']}) at "
         f"{result['context_tokens']:,} tokens of context: {len(result['models'])} models fit"
     )
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for col, just in [
-        ("#", "right"),
-        ("Model", "left"),
-        ("Params", "right"),
-        ("Best quant", "left"),
-        ("Needs", "right"),
-        ("Headroom", "right"),
-        ("Verdict", "left"),
-        ("Speed", "right"),
-        ("Max context", "right"),
-        ("Also fits", "left"),
-    ]:
-        t.add_column(col, justify=just, no_wrap=col in ("Model", "Best quant", "Verdict", "Speed"))
+    t = c.table(("#", "right"), "Model", ("Params", "right"), "Best quant", ("Needs", "right"),
+                ("Headroom", "right"), "Verdict", ("Speed", "right"), ("Max context", "right"), "Also fits")
+    for column in t.columns:
+        column.no_wrap = column.header in ("Model", "Best quant", "Verdict", "Speed")
     for i, f in enumerate(result["models"][:limit], 1):
         params = c.params_b(f["params_total"]) + (
             f" ({c.params_b(f['params_active'])} act.)" if f["moe"] else ""

@@ -66,20 +66,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         c.print_json(found)
         return c.OK
-    from rich import box
-    from rich.table import Table
-
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{len(found)} models", title_justify="left")
-    for col, just in [
-        ("Model", "left"),
-        ("Params", "right"),
-        ("Active", "right"),
-        ("Context", "right"),
-        ("Q4_K_M VRAM", "right"),
-        ("License", "left"),
-        ("GGUF repos", "right"),
-    ]:
-        t.add_column(col, justify=just, no_wrap=col == "Model")
+    t = c.table("Model", ("Params", "right"), ("Active", "right"), ("Context", "right"),
+                ("Q4_K_M VRAM", "right"), "License", ("GGUF repos", "right"), title=f"{len(found)} models")
+    t.columns[0].no_wrap = True
     for m in found:
         flag = " ⚠" if m["params_disagreement"] else ""
         t.add_row(

@@ -16,6 +16,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -129,15 +130,26 @@ def _configured_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
+_stop_requested = threading.Event()
+
+
 def _interrupt(signum: int, frame: Any) -> None:
+    _stop_requested.set()
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stopped(exc: BaseException) -> bool:
+    """Whether `exc` is our stop: Ctrl-C, or SIGTERM's interrupt (possibly wrapped by a library)."""
+    return isinstance(exc, KeyboardInterrupt) or _stop_requested.is_set()
 
 
 def _serve_until_stopped(*args: Any) -> None:
     """`serve`, with SIGTERM before the runner takes over handled like Ctrl-C (cleanup runs)."""
     try:
         serve(*args)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not _stopped(exc):
+            raise
         print("stopped", file=sys.stderr)
 
 
@@ -177,7 +189,9 @@ def run(args: argparse.Namespace) -> int:
     except prefect_server.ServerStartError as exc:
         print(f"fitcat serve: could not start a local Prefect server: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:   # start() has stopped the half-started server
+    except BaseException as exc:   # start() has stopped the half-started server
+        if not _stopped(exc):
+            raise
         print("stopped", file=sys.stderr)
         return 0
     try:

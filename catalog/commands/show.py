@@ -199,9 +199,17 @@ def _tok(v: float | None) -> str:
 
 def _mem(e: dict[str, Any], devices: dict[str, dict[str, Any]]) -> str:
     d = devices.get(e["device_id"])
-    if d is None:
-        return "—"
-    return f"{d['gpu_count']}× {d['memory_gb']:g} GB" if d["gpu_count"] > 1 else f"{d['memory_gb']:g} GB"
+    return "—" if d is None else c.memory_label(d)
+
+
+def _fit_table(first_column: str, entries: list[dict[str, Any]], devices: dict[str, dict[str, Any]]):
+    """Devices that fit: memory, verdict, headroom, largest context and speed, one row each."""
+    t = c.table(first_column, ("Memory", "right"), "Verdict", ("Headroom", "right"),
+                ("Max context", "right"), ("Speed", "right"))
+    for e in entries:
+        t.add_row(e["name"], _mem(e, devices), VERDICT_LABEL[e["verdict"]], c.gb(e["headroom_gb"]),
+                  c.tokens(e["max_context_tokens"]), _tok(e["decode_tok_s"]))
+    return t
 
 
 def _name(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
@@ -255,12 +263,6 @@ def render(
     def heading(text: str) -> None:
         out.print()
         out.print(Rule(f"[bold]{text}[/]", align="left"))
-
-    def table(*cols: tuple[str, str], title: str | None = None) -> Table:
-        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title, title_justify="left")
-        for col, just in cols:
-            t.add_column(col, justify=just)
-        return t
 
     # Summary
     recomputed = f" (recomputed at {ctx:,} tokens)" if page.get("context_recomputed") else ""
@@ -324,7 +326,7 @@ def render(
 
     # Quant table
     heading(f"How Much VRAM Does {name} Need?")
-    t = table(
+    t = c.table(
         ("Quantization", "left"),
         ("Bits", "right"),
         (f"VRAM @ {ctx:,}", "right"),
@@ -367,23 +369,7 @@ def render(
     out.print(head)
     if single:
         out.print(f"{len(single)} single GPUs can run it:")
-        t = table(
-            ("GPU", "left"),
-            ("Memory", "right"),
-            ("Verdict", "left"),
-            ("Headroom", "right"),
-            ("Max context", "right"),
-            ("Speed", "right"),
-        )
-        for e in single:
-            t.add_row(
-                e["name"],
-                _mem(e, devices),
-                VERDICT_LABEL[e["verdict"]],
-                c.gb(e["headroom_gb"]),
-                c.tokens(e["max_context_tokens"]),
-                _tok(e["decode_tok_s"]),
-            )
+        t = _fit_table("GPU", single, devices)
         out.print(t)
     else:
         out.print(
@@ -399,7 +385,7 @@ def render(
             )
             + "."
         )
-    t = table(
+    t = c.table(
         ("Quantization", "left"),
         ("VRAM", "right"),
         ("Single GPUs", "right"),
@@ -430,23 +416,8 @@ def render(
             f"{quant} · {c.gb(q['vram_gb'])} — {len(hw['unified_memory'])} unified-memory devices and "
             f"{len(hw['systems'])} multi-GPU systems can run {name}."
         )
-        t = table(
-            ("Device", "left"),
-            ("Memory", "right"),
-            ("Verdict", "left"),
-            ("Headroom", "right"),
-            ("Max context", "right"),
-            ("Speed", "right"),
-        )
-        for e in sorted(others, key=lambda e: (-(e["decode_tok_s"] or 0), e["device_id"])):
-            t.add_row(
-                e["name"],
-                _mem(e, devices),
-                VERDICT_LABEL[e["verdict"]],
-                c.gb(e["headroom_gb"]),
-                c.tokens(e["max_context_tokens"]),
-                _tok(e["decode_tok_s"]),
-            )
+        t = _fit_table("Device", sorted(others, key=lambda e: (-(e["decode_tok_s"] or 0), e["device_id"])),
+                       devices)
         out.print(t)
     else:
         out.print(
@@ -459,7 +430,7 @@ def render(
     # Speed per device class
     heading(f"How Fast Is {name}?")
     fitting = single + others
-    t = table(
+    t = c.table(
         ("Device class", "left"),
         ("Fit", "right"),
         ("Fastest", "left"),

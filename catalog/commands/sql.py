@@ -52,12 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         w.writerow(columns)
         w.writerows([[c.to_jsonable(v) for v in r] for r in data])
     else:
-        from rich import box
-        from rich.table import Table
-
-        t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for col in columns:
-            t.add_column(col)
+        t = c.table(*columns)
         for r in data[: args.max_rows]:
             t.add_row(*["NULL" if v is None else str(v) for v in r])
         out = c.console()

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from catalog.fakehub.snapshot import Repo, Snapshot
+from catalog.hub.client import bucket_of  # one definition of the Hub's buckets, client and fake
 
 LISTING_FIELDS = (
     "_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
@@ -69,15 +70,6 @@ class RecordedRequest:
     status: int
     bytes_sent: int
     authorization: str | None
-
-
-def bucket_of(path: str) -> str:
-    """The Hub's rate-limit bucket for a path."""
-    if path.startswith("/api/"):
-        return "api"
-    if "/resolve/" in path:
-        return "resolvers"
-    return "pages"
 
 
 class FakeHub:
