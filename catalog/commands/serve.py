@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,14 +144,15 @@ def _stopped(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt) or _stop_requested.is_set()
 
 
-def _serve_until_stopped(*args: Any) -> None:
-    """`serve`, with SIGTERM before the runner takes over handled like Ctrl-C (cleanup runs)."""
+def _until_stopped(body: Callable[[], None]) -> int:
+    """Run `body`; a stop (Ctrl-C, or SIGTERM before the runner takes over) ends it with 0."""
     try:
-        serve(*args)
+        body()
     except BaseException as exc:
         if not _stopped(exc):
             raise
         print("stopped", file=sys.stderr)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -175,32 +177,34 @@ def run(args: argparse.Namespace) -> int:
 
     api_url = _configured_api_url()
     if api_url:
-        announce(api_url)
-        _serve_until_stopped(args.cron, args.timezone, parameters, task_runner)
-        return 0
+        def serve_there() -> None:
+            announce(api_url)
+            serve(args.cron, args.timezone, parameters, task_runner)
+
+        return _until_stopped(serve_there)
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from catalog import prefect_server
 
     home = Path(os.environ.get("PREFECT_HOME") or paths.ROOT / ".cache" / "prefect")
-    try:
-        server = prefect_server.start(home, port=args.server_port)
-    except prefect_server.ServerStartError as exc:
-        print(f"fitcat serve: could not start a local Prefect server: {exc}", file=sys.stderr)
-        return 1
-    except BaseException as exc:   # start() has stopped the half-started server
-        if not _stopped(exc):
-            raise
-        print("stopped", file=sys.stderr)
-        return 0
-    try:
+    servers: list[prefect_server.LocalServer] = []
+
+    def serve_on_a_local_server() -> None:
+        servers.append(prefect_server.start(home, port=args.server_port))  # stops itself if interrupted
+        server = servers[0]
         print(f"local Prefect server (pid {server.process.pid}) on {server.api_url}; "
               f"UI http://{server.host}:{server.port}; log {server.log_path}")
         os.environ["PREFECT_API_URL"] = server.api_url  # for the runs' subprocesses
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             announce(server.api_url)
-            _serve_until_stopped(args.cron, args.timezone, parameters, task_runner)
+            serve(args.cron, args.timezone, parameters, task_runner)
+
+    try:
+        return _until_stopped(serve_on_a_local_server)
+    except prefect_server.ServerStartError as exc:
+        print(f"fitcat serve: could not start a local Prefect server: {exc}", file=sys.stderr)
+        return 1
     finally:
-        server.stop()
-    return 0
+        for server in servers:
+            server.stop()
