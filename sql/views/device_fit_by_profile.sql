@@ -1,17 +1,21 @@
 -- Every model × quant on every device, at 2,048 tokens and at the model's full context, per
 -- runtime profile. A device with gpu_count GPUs splits weights + KV across all of them; each GPU
 -- also carries the fixed part. needed/usable/headroom are totals over the device's GPUs.
+-- Performance: everything that does not depend on the device (KV bytes at the context, the
+-- max-context summary, active weight bytes) is computed per model × quant × context before the
+-- cross join with devices, and the two contexts come from one scan (no shared CTE), so a filter
+-- on repo_id reaches model_quant_memory.
 CREATE OR REPLACE VIEW device_fit_by_profile AS
-WITH q AS (
-    SELECT * FROM model_quant_memory WHERE (size_source = 'gguf' OR ladder) AND context_length > 0
-), ctx AS (
-    SELECT q.*, least(2048, q.context_length) AS context_tokens FROM q
-    UNION
-    SELECT q.*, q.context_length FROM q
+WITH ctx AS (
+    SELECT q.*, c.context_tokens,
+           kv_cache_bytes(q.parts, c.context_tokens) AS kv_bytes,
+           kv_context_summary(q.parts, q.context_length, q.kv_pad) AS kv_summary
+    FROM model_quant_memory q,
+         unnest(list_distinct([least(2048, q.context_length), q.context_length])) c(context_tokens)
+    WHERE (q.size_source = 'gguf' OR q.ladder) AND q.context_length > 0
 ), fit AS (
     SELECT ctx.*, d.device_id, d.gpu_count, d.bandwidth_gbps, d.backend,
-           usable_bytes(d.usable_memory_bytes, ctx.device_reserve_bytes) AS usable_per_gpu,
-           kv_cache_bytes(ctx.parts, ctx.context_tokens) AS kv_bytes
+           usable_bytes(d.usable_memory_bytes, ctx.device_reserve_bytes) AS usable_per_gpu
     FROM ctx CROSS JOIN devices d
 ), totals AS (
     SELECT fit.*,
@@ -29,8 +33,9 @@ SELECT
     fit_verdict(t.usable_total, t.needed_total, t.runs_great_factor) AS verdict,
     gpus_needed(t.weights_bytes + t.kv_bytes, t.per_gpu_fixed_bytes, t.usable_per_gpu) AS gpus_needed,
     gb(t.usable_total - t.needed_total) AS headroom_gb,
-    max_context_tokens(t.parts, t.usable_total - t.weights_bytes - t.gpu_count * t.per_gpu_fixed_bytes,
-                       t.context_length, t.kv_pad) AS max_context_tokens,
+    max_context_from_summary(t.kv_summary,
+                             t.usable_total - t.weights_bytes - t.gpu_count * t.per_gpu_fixed_bytes,
+                             t.context_length, t.kv_pad) AS max_context_tokens,
     CASE WHEN t.needed_total > t.usable_total THEN NULL
          WHEN t.speed_method = 'simple' THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_one_gpu, t.simple_efficiency)
          ELSE decode_tok_s(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total) + t.kv_bytes,

@@ -1,0 +1,236 @@
+"""Hub refresh benchmark: requests per bucket for a cold and an incremental refresh vs the minimum.
+
+    .venv/bin/python benchmarks/bench_refresh.py [--repos 10000] [--changed 0.01] [--latency 0.005]
+        [--authors 100] [--workers 4] [--workdir DIR]
+
+A fake Hub (catalog.fakehub.FakeHub, on loopback, with `latency` seconds per request) serves a
+synthetic Snapshot of K repos: ceil(K/2) base models and K − ceil(K/2) GGUF derivatives (one per
+base model, publisher gguf-pubNN, tags gguf + base_model:quantized:{base}, 6 quant files each),
+cloned from the bundled sample's real configs and trees (Llama, Qwen2/2.5/3, Gemma-3, DeepSeek
+V3/V4...). Base models belong to --authors publishers, all tracked through `[hub] authors`.
+
+The refresh is the flow's own sequence (flows/nightly.py): discover → load_watermarks →
+fetch_bundle on `--workers` threads → store_bundle (single writer) → finish_discovery, with the
+real huggingface_hub client through catalog.hub.client (rate-limit quotas of the fake Hub raised
+so nothing waits: the rate limit is analysed in docs/performance.md, not slept through).
+Run 1 is cold (empty catalogue); then a fraction of the repos gets a new commit
+(`Snapshot.touch`, half base models, half GGUF repos) and run 2 is incremental.
+
+Minimum the design needs (exact, deterministic):
+  listing pages   = Σ_author ceil(models_a / page) + Σ_gguf_publisher ceil(repos_p / page)
+                    (change detection for every tracked repo from listing pages alone)
+  cold api        = listing pages + 1 per base model (model_info) + 1 per GGUF repo (tree)
+  cold resolvers  = 1 per base model (config.json at its sha)
+  incremental api = listing pages + 1 per changed base model + 1 per changed GGUF repo
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import math
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog import db, hub
+from catalog.fakehub import FakeHub
+from catalog.fakehub.snapshot import Repo, RepoFile, Snapshot
+from catalog.hub.client import Budget, hub_api
+from catalog.settings import HubScope
+
+SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "fakehub" / "sample"
+QUANTS = ("Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0")
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def build_snapshot(repos: int, authors: int) -> tuple[Snapshot, list[str], list[str]]:
+    """K synthetic repos cloned from the sample's base models; returns (snapshot, bases, ggufs)."""
+    sample = Snapshot.load(SAMPLE)
+    templates = [r for r in sample.repos.values()
+                 if "config.json" in r.files and hub._is_base_model(r.info) and r.info.get("safetensors")]
+    templates.sort(key=lambda r: r.id)
+    n_base = math.ceil(repos / 2)
+    n_gguf = repos - n_base
+    snap = Snapshot()
+    bases, ggufs = [], []
+    for i in range(n_base):
+        t = templates[i % len(templates)]
+        author = f"org{i % authors:03d}"
+        rid = f"{author}/{t.id.split('/')[1]}-{i:06d}"
+        info = copy.deepcopy(t.info)
+        info.update(id=rid, modelId=rid, author=author, gated=False,
+                    _id=hashlib.md5(rid.encode()).hexdigest()[:24],
+                    sha=hashlib.sha1(rid.encode()).hexdigest(), downloads=1_000_000 - i, likes=i % 977,
+                    trendingScore=i % 50)
+        info["tags"] = [x for x in info.get("tags", []) if not x.startswith("base_model")]
+        info["pipeline_tag"] = "text-generation"        # every clone is listed by `[hub] authors`
+        snap.add(Repo(info=info, files={p: copy.copy(f) for p, f in t.files.items()}))
+        bases.append(rid)
+        if i < n_gguf:
+            pub = f"gguf-pub{i % 10:02d}"
+            gid = f"{pub}/{rid.split('/')[1]}-GGUF"
+            ginfo = {
+                "_id": hashlib.md5(gid.encode()).hexdigest()[:24], "id": gid, "modelId": gid, "author": pub,
+                "sha": hashlib.sha1(gid.encode()).hexdigest(), "private": False, "disabled": False,
+                "lastModified": "2025-01-01T00:00:00.000Z", "createdAt": "2025-01-01T00:00:00.000Z",
+                "gated": False, "downloads": 100_000 - i % 100_000, "likes": i % 100, "trendingScore": 1,
+                "pipeline_tag": "text-generation", "library_name": "gguf",
+                "tags": ["gguf", "text-generation", f"base_model:{rid}", f"base_model:quantized:{rid}",
+                         "region:us"],
+                "cardData": {"base_model": [rid]},
+                "gguf": {"total": (info.get("safetensors") or {}).get("total"), "architecture": "llama",
+                         "context_length": 131072},
+            }
+            name = rid.split("/")[1]
+            total = (info.get("safetensors") or {}).get("total") or 8_000_000_000
+            files = {"README.md": RepoFile("README.md", 0, content=b"# synthetic\n")}
+            for q, bits in zip(QUANTS, (3.4, 3.9, 4.8, 5.7, 6.6, 8.0), strict=True):
+                path = f"{name}-{q}.gguf"
+                files[path] = RepoFile(path, int(total * bits / 8),
+                                       sha256=hashlib.sha256(f"{gid}/{path}".encode()).hexdigest())
+            snap.add(Repo(info=ginfo, files=files))
+            ggufs.append(gid)
+    return snap, bases, ggufs
+
+
+def refresh_once(endpoint: str, con, scope: HubScope, cache: Path, run_id: str, workers: int) -> dict:
+    """The flow's sequence: discover, watermarks, concurrent fetch_bundle, single-writer store."""
+    budget = Budget(cap=None, max_retries=scope.max_retries, timeout=scope.timeout_seconds)
+    api = hub_api(endpoint, token=False, budget=budget)
+    found = hub.discover(api, scope)
+    known = hub.load_watermarks(con)
+    counts = {"models": 0, "gguf_files": 0, "errors": 0}
+    fetched = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(hub.fetch_bundle, hub_api(endpoint, token=False, budget=budget), rid, cache,
+                               listing=listing, known=known)
+                   for rid, listing in found.listings.items()]
+        for fut in futures:
+            bundle = fut.result()
+            fetched += not bundle.unchanged
+            for k, n in hub.store_bundle(con, bundle, run_id, scope.gguf_publishers).items():
+                counts[k] += n
+    removed = hub.finish_discovery(con, found, run_id)
+    return {"found": len(found.listings), "fetched": fetched, "removed": removed, **counts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repos", type=int, default=10_000, help="K: base models + GGUF repos")
+    ap.add_argument("--changed", type=float, default=0.01, help="fraction of the K repos given a new commit")
+    ap.add_argument("--latency", type=float, default=0.005, help="seconds the fake Hub waits per request")
+    ap.add_argument("--authors", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=4, help="concurrent fetches ([hub] max_workers)")
+    ap.add_argument("--page-size", type=int, default=1000, help="listing page size (the Hub's is 1000)")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="fitcat-bench-refresh-"))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    say(f"fitcat bench_refresh  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  repos={args.repos} "
+        f"changed={args.changed} latency={args.latency}s workers={args.workers} page={args.page_size}")
+    t = time.perf_counter()
+    snap, bases, ggufs = build_snapshot(args.repos, args.authors)
+    per_author = math.ceil(len(bases) / args.authors)
+    scope = HubScope(authors=tuple(f"org{a:03d}" for a in range(args.authors)), per_author=per_author,
+                     gguf_publishers=("gguf-pub00", "gguf-pub01"), request_cap=None)
+    say(f"snapshot (not timed)  {time.perf_counter() - t:.1f} s: {len(bases)} base models, "
+        f"{len(ggufs)} GGUF repos, "
+        f"{args.authors} authors × ≤{per_author} models")
+    fake = FakeHub(snap, quotas={"api": 10**9, "resolvers": 10**9, "pages": 10**9},
+                   page_size=args.page_size, latency=args.latency)
+    con = db.connect(work / "refresh.duckdb")
+    cache = work / "cache"
+    results = {}
+    with fake.running() as url:
+        t = time.perf_counter()
+        cold = refresh_once(url, con, scope, cache, "cold", args.workers)
+        cold_s = time.perf_counter() - t
+        cold_counts = fake.counts()
+        say(f"cold refresh          {cold_s:8.1f} s  requests {cold_counts}  {cold}")
+        rng = random.Random(0)
+        n_changed = round(args.repos * args.changed)
+        changed_base = rng.sample(bases, min(len(bases), math.ceil(n_changed / 2)))
+        changed_gguf = rng.sample(ggufs, min(len(ggufs), n_changed - len(changed_base)))
+        for rid in changed_base + changed_gguf:
+            snap.touch(rid, lastModified="2026-11-28T00:00:00.000Z")
+        fake.reset_log()
+        t = time.perf_counter()
+        inc = refresh_once(url, con, scope, cache, "incremental", args.workers)
+        inc_s = time.perf_counter() - t
+        inc_counts = fake.counts()
+        say(f"incremental refresh   {inc_s:8.1f} s  requests {inc_counts}  {inc}  "
+            f"({len(changed_base)} base models + {len(changed_gguf)} GGUF repos changed)")
+        kinds: dict[str, int] = {}
+        for r in fake.requests:
+            if r.path == "/api/models":
+                per_base = any(f.startswith("base_model:quantized:") for f in r.query.get("filter", []))
+                key = "listing: gguf derivatives of one base" if per_base else "listing: author"
+            elif "/tree/" in r.path:
+                key = "tree"
+            elif "/resolve/" in r.path:
+                key = "config.json"
+            else:
+                key = "model_info"
+            kinds[key] = kinds.get(key, 0) + 1
+        results["incremental_by_kind"] = kinds
+        say(f"incremental by kind   {kinds}")
+    con.close()
+
+    page = args.page_size
+    author_counts = [sum(1 for b in bases if b.startswith(f"org{a:03d}/")) for a in range(args.authors)]
+    pub_counts: dict[str, int] = {}
+    for g in ggufs:
+        pub_counts[g.split("/")[0]] = pub_counts.get(g.split("/")[0], 0) + 1
+    listing_pages = sum(math.ceil(n / page) for n in author_counts if n) + \
+        sum(math.ceil(n / page) for n in pub_counts.values())
+    min_cold_api = listing_pages + len(bases) + len(ggufs)
+    min_inc_api = listing_pages + len(changed_base) + len(changed_gguf)
+    target_inc = listing_pages + 3 * (len(changed_base) + len(changed_gguf))
+    say(f"minimum (exact)       listing pages {listing_pages} "
+        f"(= {sum(1 for n in author_counts if n)} author pages + "
+        f"{len(pub_counts)} GGUF publisher pages); cold api {min_cold_api}, cold resolvers {len(bases)}; "
+        f"incremental api {min_inc_api}, resolvers {len(changed_base)}")
+    say(f"targets               incremental api ≤ {target_inc} (pages + 3 × changed): measured "
+        f"{inc_counts['api']} → {'MET' if inc_counts['api'] <= target_inc else 'MISSED'} "
+        f"(×{inc_counts['api'] / min_inc_api:.1f} the minimum); cold api ≤ {3 * args.repos} (3 × repos): "
+        f"measured {cold_counts['api']} → {'MET' if cold_counts['api'] <= 3 * args.repos else 'MISSED'} "
+        f"(×{cold_counts['api'] / min_cold_api:.2f} the minimum)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({
+        "repos": args.repos, "base_models": len(bases), "gguf_repos": len(ggufs),
+        "changed": len(changed_base) + len(changed_gguf), "changed_base": len(changed_base),
+        "changed_gguf": len(changed_gguf),
+        "cold_api_requests": cold_counts["api"], "cold_resolver_requests": cold_counts["resolvers"],
+        "incremental_api_requests": inc_counts["api"],
+        "incremental_resolver_requests": inc_counts["resolvers"],
+        "listing_pages": listing_pages, "minimum_cold_api_requests": min_cold_api,
+        "minimum_incremental_api_requests": min_inc_api, "target_incremental_api_requests": target_inc,
+        "incremental_by_kind": results["incremental_by_kind"],
+        "cold_seconds": round(cold_s, 1), "incremental_seconds": round(inc_s, 1),
+        "seconds": round(cold_s + inc_s, 1), "latency": args.latency, "workers": args.workers,
+        "peak_rss_mb": round(peak, 1),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
