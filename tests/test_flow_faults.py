@@ -88,3 +88,15 @@ def test_every_hub_request_goes_to_the_configured_endpoint(tmp_path, fake_hub, m
     _run(tmp_path, fake_hub, monkeypatch)
     served = fake_hub.counts()
     assert current_budget().counts() == {k: v for k, v in served.items() if v}
+
+
+def test_a_model_known_only_by_its_listing_gets_no_page_and_breaks_nothing(tmp_path, fake_hub, monkeypatch):
+    """First run, gated config not readable: the model is catalogued, but without context length
+    or attention layout there is no honest page to publish; everything else is exported."""
+    summary = _run(tmp_path, fake_hub, monkeypatch, token="hf_not_granted")
+    assert summary.published and summary.status == "failed"
+    assert [e["subject"] for e in summary.errors] == ["meta-llama/Llama-3.1-8B-Instruct"]
+    index = json.loads((tmp_path / "out" / "latest" / "models.json").read_text())["models"]
+    ids = {m["id"] for m in index}
+    assert "meta-llama/Llama-3.1-8B-Instruct" not in ids and len(ids) == 6
+    assert not list((tmp_path / "out" / "latest" / "models").glob("meta-llama*/*"))

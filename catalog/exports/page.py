@@ -33,6 +33,10 @@ class ModelNotFound(LookupError):
     """The repo id is not a live model of the catalogue."""
 
 
+class PageIncomplete(ModelNotFound):
+    """The model is catalogued, but too little is known for a page (e.g. its config was gated)."""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     cur = con.cursor()
     try:
@@ -122,7 +126,10 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
         FROM quantizations q LEFT JOIN quant_types qt USING (quant)
         WHERE q.repo_id = ? ORDER BY q.vram_bytes, q.quant""", [repo_id])
     if not quants:
-        raise ModelNotFound(f"{repo_id}: no quantizations (parameter count unknown?)")
+        raise PageIncomplete(f"{repo_id}: no quantizations (parameter count unknown)")
+    if m["context_length"] is None or any(q["vram_full_context_gb"] is None for q in quants):
+        raise PageIncomplete(f"{repo_id}: context length or attention layout unknown "
+                             "(config.json missing or not readable)")
     default_ctx = min(2048, int(m["context_length"] or 2048))
     ctx = default_ctx if context_tokens is None else int(context_tokens)
     full_ctx = int(m["context_length"] or default_ctx)

@@ -29,7 +29,7 @@ import duckdb
 from catalog.exports import changes as changes_mod
 from catalog.exports import validate
 from catalog.exports.fmt import dumps
-from catalog.exports.page import SCHEMA_VERSION, build_model_page
+from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, build_model_page
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import write_tables
 from catalog.staging import PublishBlocked
@@ -55,6 +55,7 @@ class ExportResult:
     content_sha256: str
     rows: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)     # models without a page, and why
 
     def summary_rows(self) -> dict[str, int]:
         """Rows of the top-level files, plus the page count (for the run report)."""
@@ -165,16 +166,23 @@ def _csv_rows(path: Path) -> int:
 
 
 def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
-                  now: str) -> tuple[dict[str, int], dict[str, Any]]:
-    """Write every file of a release into staging; returns (rows per file, changes document)."""
+                  now: str) -> tuple[dict[str, int], dict[str, Any], list[str]]:
+    """Write every file of a release into staging.
+
+    Returns rows per file, the changes document, and the models left without a page (why).
+    """
     rows = write_tables(con, staging)
     ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
     paths = page_paths(ids)
-    index = []
+    index, skipped = [], []
     for rid in ids:
         rel = paths[rid]
         target = safe_join(staging, rel)
-        page = build_model_page(con, rid)
+        try:
+            page = build_model_page(con, rid)
+        except PageIncomplete as incomplete:
+            skipped.append(str(incomplete))   # listed in the analyst CSVs, no page until facts exist
+            continue
         page["page_path"] = rel
         old = safe_join(previous, rel) if previous else None
         old_page = _load_json(old) if old and old.is_file() else None
@@ -215,7 +223,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
             from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
         _write(staging / "changes.json", dumps(doc))
     rows["changes.json"] = changes_mod.count(doc)
-    return rows, doc
+    return rows, doc, skipped
 
 
 def write_manifest(staging: Path, run_id: str, now: str, rows: dict[str, int], changed: bool) -> dict:
@@ -272,7 +280,7 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     staging.mkdir()
     now = _now()
 
-    rows, doc = build_release(con, staging, previous, now)
+    rows, doc, skipped = build_release(con, staging, previous, now)
     problems = validate.validate_release(staging)
     prev_manifest = _load_json(previous / "manifest.json") if previous else None
     if prev_manifest and not force:
@@ -294,4 +302,4 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     _swap(root, release, run_id)
     _prune(root)
     return ExportResult(run_id=run_id, release=release, published=True, changed=changed,
-                        content_sha256=content, rows=rows, changes=doc["counts"])
+                        content_sha256=content, rows=rows, changes=doc["counts"], skipped=skipped)
