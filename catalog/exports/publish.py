@@ -14,11 +14,13 @@ whole set is unchanged. Only manifest.json names the run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,6 +264,26 @@ def _swap(root: Path, release: Path, run_id: str) -> None:
         os.close(dir_fd)
 
 
+# The views a release reads, with the key their readers filter on. During an export each is
+# materialized once as a temp table of the same name (temp objects shadow the views), sorted so a
+# page's `WHERE repo_id = ?` reads only its own row groups: without it, every page recomputed
+# catalogue-wide views, and page time grew with the catalogue (docs/performance.md).
+MATERIALIZED = {"models": "repo_id", "quantizations": "repo_id", "context_memory": "repo_id",
+                "device_fit": "repo_id", "devices": "device_id", "gguf_files": "base_repo_id"}
+
+
+@contextlib.contextmanager
+def materialized(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Compute the exported views once for this connection; drop the copies afterwards."""
+    try:
+        for view, key in MATERIALIZED.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM main.{view} ORDER BY {key}")
+        yield
+    finally:
+        for view in MATERIALIZED:
+            con.execute(f"DROP TABLE IF EXISTS temp.{view}")
+
+
 def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
                     force: bool = False) -> ExportResult:
     """Build, validate and publish a release under root; raise ExportRefused instead of publishing
@@ -280,7 +302,8 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     staging.mkdir()
     now = _now()
 
-    rows, doc, skipped = build_release(con, staging, previous, now)
+    with materialized(con):
+        rows, doc, skipped = build_release(con, staging, previous, now)
     problems = validate.validate_release(staging)
     prev_manifest = _load_json(previous / "manifest.json") if previous else None
     if prev_manifest and not force:
