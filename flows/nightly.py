@@ -10,11 +10,13 @@ from __future__ import annotations
 import uuid
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from catalog import checks, db, devices, exports, hub, runs, store
@@ -33,9 +35,10 @@ def discover_models(endpoint: str | None, settings: Settings) -> hub.Discovery:
 
 @task(cache_policy=NO_CACHE)
 def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str, listing: dict,
-                known: dict) -> hub.ModelBundle:
-    """Hub I/O for one model; failures come back in bundle.errors (the library retries)."""
-    return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known)
+                known: dict, derivatives: list) -> hub.ModelBundle:
+    """Hub I/O for one model and its GGUF repos; failures come back in bundle.errors."""
+    return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known,
+                            derivatives=derivatives)
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
@@ -45,7 +48,8 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
     hub.run_budget(settings.hub)   # installed for every Hub request of this run
     found = discover_models(endpoint, settings)
     known = hub.load_watermarks(con)
-    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir, listing, known)
+    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir, listing, known,
+                                       found.derivatives.get(rid, []))
                for rid, listing in found.listings.items()}
     for repo_id, future in progress(futures.items(), "fetching models", total=len(futures)):
         state = future.wait() or future.state
@@ -113,7 +117,7 @@ def report(summary: RunSummary) -> None:
 
 @flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
-                    settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary:
+                    settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary | Failed:
     """Discover → models → GGUF headers → devices → (views) → data checks → export → report."""
     settings = load_settings(Path(settings_path) if settings_path else None)
     summary = RunSummary(str(uuid.uuid4()))
@@ -144,4 +148,18 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
         summary.status = "failed"
         summary.fail("checks", "publish", blocked)
     report(summary)
+    if summary.status == "failed":   # Prefect shows the run Failed; the summary rides along as data
+        failed_sources = sorted({e["source"] for e in summary.errors})
+        return Failed(message=f"{len(summary.errors)} failure(s) in {', '.join(failed_sources)}; "
+                              f"published: {'yes' if summary.published else 'no'}", data=summary)
     return summary
+
+
+def run_nightly(flow: Flow | None = None, **parameters: Any) -> RunSummary:
+    """Run the flow (or a variant, e.g. with another task runner) and return its RunSummary,
+    whether the run ended Completed or Failed; a crash (an exception) is raised."""
+    state = (flow or nightly_refresh)(**parameters, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result

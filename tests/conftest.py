@@ -63,7 +63,7 @@ def demo_db(prefect_harness, tmp_path_factory) -> Path:
     """The demo catalogue, built once per session: the real nightly flow against the bundled sample
     Hub (as `make demo` does, curated devices, no vendor pages). Tests open it read-only."""
     from catalog.commands.demo import DEMO_TOKEN
-    from flows.nightly import nightly_refresh
+    from flows.nightly import run_nightly
 
     root = tmp_path_factory.mktemp("demo-db")
     hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
@@ -72,7 +72,7 @@ def demo_db(prefect_harness, tmp_path_factory) -> Path:
     os.environ["HF_TOKEN"] = DEMO_TOKEN
     try:
         with hub.running() as url:
-            summary = nightly_refresh(db_path=str(root / "catalog.duckdb"), exports_dir=str(root / "exports"),
+            summary = run_nightly(db_path=str(root / "catalog.duckdb"), exports_dir=str(root / "exports"),
                                       endpoint=url, settings_path=str(paths.SAMPLE_HUB / "fitcat.toml"),
                                       vendor_pages=False)
     finally:

@@ -18,7 +18,7 @@ from prefect_dask import DaskTaskRunner
 
 from catalog import paths, task_runners
 from catalog.fakehub import FakeHub
-from flows.nightly import nightly_refresh
+from flows.nightly import nightly_refresh, run_nightly
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def _executed(cluster: LocalCluster) -> int:
 
 
 def _run(flow, tmp: Path, hub: FakeHub, settings: Path):
-    return flow(db_path=str(tmp / "catalog.duckdb"), exports_dir=str(tmp / "out"), endpoint=hub.url,
-                settings_path=str(settings), vendor_pages=False)
+    return run_nightly(flow, db_path=str(tmp / "catalog.duckdb"), exports_dir=str(tmp / "out"),
+                       endpoint=hub.url, settings_path=str(settings), vendor_pages=False)
 
 
 def _models(tmp: Path) -> int:

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from catalog.fakehub import FakeHub
-from flows.nightly import nightly_refresh
+from flows.nightly import nightly_refresh, run_nightly
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 SENTINEL = "hf_SENTINEL_do_not_leak_4f1c"
@@ -25,7 +25,7 @@ def _settings(tmp_path: Path) -> Path:
 
 def _run(tmp_path: Path, hub: FakeHub, monkeypatch, token: str = "hf_granted"):
     monkeypatch.setenv("HF_TOKEN", token)
-    return nightly_refresh(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+    return run_nightly(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
                            endpoint=hub.url, settings_path=str(_settings(tmp_path)), vendor_pages=False)
 
 
@@ -66,6 +66,22 @@ def test_a_repo_that_stays_down_fails_the_run_but_not_the_others(tmp_path, fake_
     ids = {m["id"] for m in (exported["models"] if isinstance(exported, dict) else exported)}
     assert "deepseek-ai/DeepSeek-V4-Flash" in ids and "Qwen/Qwen3-30B-A3B" not in ids
     assert "Qwen/Qwen3-30B-A3B" in summary.markdown()
+
+
+def test_prefect_sees_a_partly_failed_run_as_failed_and_a_clean_one_as_completed(
+    tmp_path, fake_hub, monkeypatch
+):
+    """Operators alert on Prefect's run state: a partial failure must not look like success."""
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    params = dict(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+                  endpoint=fake_hub.url, settings_path=str(_settings(tmp_path)), vendor_pages=False)
+    clean = nightly_refresh(**params, return_state=True)
+    assert clean.is_completed() and clean.result().status == "completed"
+    fake_hub.snapshot.touch("Qwen/Qwen3-30B-A3B")
+    fake_hub.add_fault(r"^/api/models/Qwen/Qwen3-30B-A3B$", status=500, times=None)
+    partial = nightly_refresh(**params, return_state=True)
+    assert partial.is_failed() and "1 failure(s) in hub" in partial.message
+    assert partial.result(raise_on_failure=False).published
 
 
 def test_the_token_is_sent_but_never_logged_stored_or_exported(tmp_path, fake_hub, monkeypatch, caplog):

@@ -9,14 +9,14 @@ import duckdb
 import pytest
 
 from catalog.fakehub import FakeHub
-from flows.nightly import nightly_refresh
+from flows.nightly import run_nightly
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _run(tmp_path: Path, hub: FakeHub, settings: Path, monkeypatch, token: str = "hf_granted"):
     monkeypatch.setenv("HF_TOKEN", token)
-    return nightly_refresh(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+    return run_nightly(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
                            endpoint=hub.url, settings_path=str(settings), vendor_pages=False)
 
 

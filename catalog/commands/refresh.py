@@ -38,11 +38,11 @@ def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
 
 def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_pages: bool = True,
              task_runner=None) -> int:
-    from flows.nightly import nightly_refresh  # imports Prefect: only once we know we will run
+    from flows.nightly import nightly_refresh, run_nightly  # imports Prefect: only when we run
 
     flow = task_runners.with_runner(nightly_refresh, task_runner)
-    summary = flow(db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings,
-                   vendor_pages=vendor_pages)
+    summary = run_nightly(flow, db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings,
+                          vendor_pages=vendor_pages)
     from rich.console import Console
 
     from catalog.report import summary_table
