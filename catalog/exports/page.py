@@ -38,13 +38,10 @@ class PageIncomplete(ModelNotFound):
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
-    cur = con.cursor()
-    try:
-        result = cur.execute(sql, params or [])
-        cols = [d[0] for d in result.description]
-        return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
-    finally:
-        cur.close()
+    """Rows as dicts, read on con itself (fully fetched), so the export's temp tables are seen."""
+    result = con.execute(sql, params or [])
+    cols = [d[0] for d in result.description]
+    return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
 
 
 def device_class(d: dict[str, Any]) -> str:
