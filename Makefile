@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: refresh demo test testdata lint bench clean
+.PHONY: refresh demo test testdata bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -29,5 +29,12 @@ test: $(STAMP) testdata
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
+## bench: the benchmarks at a size that runs in minutes (docs/performance.md has the full-size runs)
+bench: $(STAMP)
+	$(PY) benchmarks/fit_calibration.py
+	$(PY) benchmarks/bench_transform.py --models 200 --devices 300
+	$(PY) benchmarks/bench_refresh.py --repos 1000 --changed 0.01
+
+## clean: remove the virtualenv, the catalogue, generated exports and caches
 clean:
-	rm -rf $(VENV) data/*.duckdb* exports/out .cache
+	rm -rf $(VENV) data .cache exports/releases exports/latest
