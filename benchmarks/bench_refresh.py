@@ -1,13 +1,16 @@
 """Hub refresh benchmark: requests per bucket for a cold and an incremental refresh vs the minimum.
 
     .venv/bin/python benchmarks/bench_refresh.py [--repos 10000] [--changed 0.01] [--latency 0.005]
-        [--authors 100] [--workers 4] [--workdir DIR]
+        [--authors 100] [--publishers 10] [--trusted 10] [--workers 4] [--workdir DIR]
 
 A fake Hub (catalog.fakehub.FakeHub, on loopback, with `latency` seconds per request) serves a
 synthetic Snapshot of K repos: ceil(K/2) base models and K − ceil(K/2) GGUF derivatives (one per
-base model, publisher gguf-pubNN, tags gguf + base_model:quantized:{base}, 6 quant files each),
-cloned from the bundled sample's real configs and trees (Llama, Qwen2/2.5/3, Gemma-3, DeepSeek
-V3/V4...). Base models belong to --authors publishers, all tracked through `[hub] authors`.
+base model, publisher gguf-pubNN of --publishers, tags gguf + base_model:quantized:{base}, 6 quant
+files each), cloned from the bundled sample's real configs and trees (Llama, Qwen2/2.5/3, Gemma-3,
+DeepSeek V3/V4...). Base models belong to --authors publishers, all tracked through `[hub] authors`;
+the first --trusted GGUF publishers are `[hub] gguf_publishers` (default: all, so every GGUF repo is
+change-tracked from listing pages; a GGUF repo of an untrusted publisher is re-read only when its
+base model changes, and the run reports how many changed GGUF repos it saw).
 
 The refresh is the flow's own sequence (flows/nightly.py): discover → load_watermarks →
 fetch_bundle on `--workers` threads → store_bundle (single writer) → finish_discovery, with the
@@ -17,11 +20,14 @@ Run 1 is cold (empty catalogue); then a fraction of the repos gets a new commit
 (`Snapshot.touch`, half base models, half GGUF repos) and run 2 is incremental.
 
 Minimum the design needs (exact, deterministic):
-  listing pages   = Σ_author ceil(models_a / page) + Σ_gguf_publisher ceil(repos_p / page)
+  listing pages   = Σ_author ceil(models_a / page) + Σ_trusted_gguf_publisher ceil(repos_p / page)
                     (change detection for every tracked repo from listing pages alone)
   cold api        = listing pages + 1 per base model (model_info) + 1 per GGUF repo (tree)
   cold resolvers  = 1 per base model (config.json at its sha)
   incremental api = listing pages + 1 per changed base model + 1 per changed GGUF repo
+What catalog.hub sends (exact): the same plus one derivative listing per new or changed base
+model (it finds untrusted publishers' builds): cold api = P + 2B + G, incremental = P + 2ΔB + ΔG.
+Targets (issue #10): incremental api ≤ P + 3 × changed repos; cold api ≤ 3 × repos.
 The last line is one JSON object.
 """
 
@@ -58,7 +64,7 @@ def say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def build_snapshot(repos: int, authors: int) -> tuple[Snapshot, list[str], list[str]]:
+def build_snapshot(repos: int, authors: int, publishers: int = 10) -> tuple[Snapshot, list[str], list[str]]:
     """K synthetic repos cloned from the sample's base models; returns (snapshot, bases, ggufs)."""
     sample = Snapshot.load(SAMPLE)
     templates = [r for r in sample.repos.values()
@@ -82,7 +88,7 @@ def build_snapshot(repos: int, authors: int) -> tuple[Snapshot, list[str], list[
         snap.add(Repo(info=info, files={p: copy.copy(f) for p, f in t.files.items()}))
         bases.append(rid)
         if i < n_gguf:
-            pub = f"gguf-pub{i % 10:02d}"
+            pub = f"gguf-pub{i % publishers:02d}"
             gid = f"{pub}/{rid.split('/')[1]}-GGUF"
             ginfo = {
                 "_id": hashlib.md5(gid.encode()).hexdigest()[:24], "id": gid, "modelId": gid, "author": pub,
@@ -118,7 +124,7 @@ def refresh_once(endpoint: str, con, scope: HubScope, cache: Path, run_id: str, 
     fetched = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(hub.fetch_bundle, hub_api(endpoint, token=False, budget=budget), rid, cache,
-                               listing=listing, known=known)
+                               listing=listing, known=known, derivatives=found.derivatives.get(rid, []))
                    for rid, listing in found.listings.items()]
         for fut in futures:
             bundle = fut.result()
@@ -135,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changed", type=float, default=0.01, help="fraction of the K repos given a new commit")
     ap.add_argument("--latency", type=float, default=0.005, help="seconds the fake Hub waits per request")
     ap.add_argument("--authors", type=int, default=100)
+    ap.add_argument("--publishers", type=int, default=10, help="GGUF publishers (gguf-pub00, ...)")
+    ap.add_argument("--trusted", type=int, default=None,
+                    help="how many of them are [hub] gguf_publishers (default: all)")
     ap.add_argument("--workers", type=int, default=4, help="concurrent fetches ([hub] max_workers)")
     ap.add_argument("--page-size", type=int, default=1000, help="listing page size (the Hub's is 1000)")
     ap.add_argument("--workdir", type=Path, default=None)
@@ -146,13 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     say(f"fitcat bench_refresh  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  repos={args.repos} "
         f"changed={args.changed} latency={args.latency}s workers={args.workers} page={args.page_size}")
     t = time.perf_counter()
-    snap, bases, ggufs = build_snapshot(args.repos, args.authors)
+    snap, bases, ggufs = build_snapshot(args.repos, args.authors, args.publishers)
     per_author = math.ceil(len(bases) / args.authors)
+    trusted = tuple(f"gguf-pub{p:02d}" for p in range(min(args.publishers, args.trusted
+                                                           if args.trusted is not None else args.publishers)))
     scope = HubScope(authors=tuple(f"org{a:03d}" for a in range(args.authors)), per_author=per_author,
-                     gguf_publishers=("gguf-pub00", "gguf-pub01"), request_cap=None)
+                     gguf_publishers=trusted, request_cap=None)
     say(f"snapshot (not timed)  {time.perf_counter() - t:.1f} s: {len(bases)} base models, "
         f"{len(ggufs)} GGUF repos, "
-        f"{args.authors} authors × ≤{per_author} models")
+        f"{args.authors} authors × ≤{per_author} models, {len(trusted)} of {args.publishers} GGUF "
+        f"publishers trusted")
     fake = FakeHub(snap, quotas={"api": 10**9, "resolvers": 10**9, "pages": 10**9},
                    page_size=args.page_size, latency=args.latency)
     con = db.connect(work / "refresh.duckdb")
@@ -180,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         kinds: dict[str, int] = {}
         for r in fake.requests:
             if r.path == "/api/models":
-                per_base = any(f.startswith("base_model:quantized:") for f in r.query.get("filter", []))
-                key = "listing: gguf derivatives of one base" if per_base else "listing: author"
+                filters = r.query.get("filter", [])
+                per_base = any(f.startswith("base_model:quantized:") for f in filters)
+                key = ("listing: gguf derivatives of one base" if per_base
+                       else "listing: gguf publisher" if "gguf" in filters else "listing: author")
             elif "/tree/" in r.path:
                 key = "tree"
             elif "/resolve/" in r.path:
@@ -190,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 key = "model_info"
             kinds[key] = kinds.get(key, 0) + 1
         results["incremental_by_kind"] = kinds
+        treed = {r.path.split("/tree/")[0].removeprefix("/api/models/") for r in fake.requests
+                 if "/tree/" in r.path}
+        results["changed_gguf_seen"] = len(treed & set(changed_gguf))
         say(f"incremental by kind   {kinds}")
     con.close()
 
@@ -197,21 +214,30 @@ def main(argv: list[str] | None = None) -> int:
     author_counts = [sum(1 for b in bases if b.startswith(f"org{a:03d}/")) for a in range(args.authors)]
     pub_counts: dict[str, int] = {}
     for g in ggufs:
-        pub_counts[g.split("/")[0]] = pub_counts.get(g.split("/")[0], 0) + 1
+        if g.split("/")[0] in trusted:
+            pub_counts[g.split("/")[0]] = pub_counts.get(g.split("/")[0], 0) + 1
     listing_pages = sum(math.ceil(n / page) for n in author_counts if n) + \
         sum(math.ceil(n / page) for n in pub_counts.values())
     min_cold_api = listing_pages + len(bases) + len(ggufs)
     min_inc_api = listing_pages + len(changed_base) + len(changed_gguf)
     target_inc = listing_pages + 3 * (len(changed_base) + len(changed_gguf))
+    expected_cold = listing_pages + 2 * len(bases) + len(ggufs)       # what catalog.hub sends
+    expected_inc = listing_pages + 2 * len(changed_base) + results["changed_gguf_seen"]
+    say(f"expected (exact)      cold api P + 2B + G = {expected_cold}, measured {cold_counts['api']}; "
+        f"incremental api P + 2ΔB + ΔG = {expected_inc}, measured {inc_counts['api']}")
     say(f"minimum (exact)       listing pages {listing_pages} "
         f"(= {sum(1 for n in author_counts if n)} author pages + "
-        f"{len(pub_counts)} GGUF publisher pages); cold api {min_cold_api}, cold resolvers {len(bases)}; "
+        f"{sum(math.ceil(n / page) for n in pub_counts.values())} trusted GGUF publisher pages); "
+        f"cold api {min_cold_api}, cold resolvers {len(bases)}; "
         f"incremental api {min_inc_api}, resolvers {len(changed_base)}")
     say(f"targets               incremental api ≤ {target_inc} (pages + 3 × changed): measured "
         f"{inc_counts['api']} → {'MET' if inc_counts['api'] <= target_inc else 'MISSED'} "
         f"(×{inc_counts['api'] / min_inc_api:.1f} the minimum); cold api ≤ {3 * args.repos} (3 × repos): "
         f"measured {cold_counts['api']} → {'MET' if cold_counts['api'] <= 3 * args.repos else 'MISSED'} "
         f"(×{cold_counts['api'] / min_cold_api:.2f} the minimum)")
+    missed = len(changed_gguf) - results["changed_gguf_seen"]
+    say(f"changed GGUF repos    {results['changed_gguf_seen']} of {len(changed_gguf)} re-read" +
+        (f"; {missed} not seen (untrusted publishers, unchanged base models)" if missed else ""))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
@@ -224,7 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         "incremental_resolver_requests": inc_counts["resolvers"],
         "listing_pages": listing_pages, "minimum_cold_api_requests": min_cold_api,
         "minimum_incremental_api_requests": min_inc_api, "target_incremental_api_requests": target_inc,
+        "expected_cold_api_requests": expected_cold, "expected_incremental_api_requests": expected_inc,
         "incremental_by_kind": results["incremental_by_kind"],
+        "changed_gguf_seen": results["changed_gguf_seen"], "trusted_publishers": len(trusted),
+        "gguf_publishers": args.publishers,
         "cold_seconds": round(cold_s, 1), "incremental_seconds": round(inc_s, 1),
         "seconds": round(cold_s + inc_s, 1), "latency": args.latency, "workers": args.workers,
         "peak_rss_mb": round(peak, 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from catalog import db
 from catalog.fakehub import FakeHub, Snapshot
-from catalog.hub import refresh
+from catalog.fakehub.snapshot import Repo
+from catalog.hub import refresh, source
 from catalog.hub.client import Budget, hub_api
 from catalog.paths import SQL_DIR
 from catalog.settings import HubScope
@@ -72,8 +74,36 @@ def detail_paths(hub: FakeHub) -> list[str]:
     return sorted(r.path for r in hub.requests if r.path != "/api/models")
 
 
+def kind(r) -> str:
+    """What one recorded request was for (the request accounting below counts these)."""
+    if r.path == "/api/models":
+        filters = r.query.get("filter", [])
+        if any(f.startswith("base_model:quantized:") for f in filters):
+            return "derivative listing"          # per base model: only when it is new or changed
+        if "gguf" in filters:
+            return "gguf publisher listing"      # trusted publishers, every run
+        return "search listing" if "search" in r.query else "author listing"
+    if "/tree/" in r.path:
+        return "tree"
+    if "/resolve/" in r.path:
+        return "config"
+    return "model_info"
+
+
+def kinds(hub: FakeHub) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in hub.requests:
+        out[kind(r)] = out.get(kind(r), 0) + 1
+    return out
+
+
 def one(con, sql: str, *args):
     return con.execute(sql, list(args)).fetchone()
+
+
+# Listing requests of every run on the sample: 3 authors (1 page each), 1 explicit model (a search),
+# 3 trusted GGUF publishers (ggml-org, unsloth, bartowski: 1 page each).
+LISTINGS = {"author listing": 3, "search listing": 1, "gguf publisher listing": 3}
 
 
 def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None:
@@ -81,11 +111,17 @@ def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None
         cold = run(hub, con, tmp_path, "r1", clock)
         assert not cold.errors and cold.found == 8
         cold_counts = hub.counts()
+        # cold: listings + per base model (8) model_info, config.json and its derivative listing,
+        # + one tree per GGUF repo (6: 5 of trusted publishers, 1 of lmstudio-community)
+        assert kinds(hub) == {**LISTINGS, "model_info": 8, "config": 8, "derivative listing": 8, "tree": 6}
+        assert cold_counts == {"api": 29, "resolvers": 8, "pages": 0}
         hub.reset_log()
         again = run(hub, con, tmp_path, "r2", clock)
         assert again.fetched == [] and len(again.unchanged) == 8
         assert detail_paths(hub) == []                       # listing requests only
+        assert kinds(hub) == LISTINGS                        # no per-base derivative listing
         listing_only = len(hub.requests)
+        assert listing_only == 7
         hub.reset_log()
         hub.snapshot.touch("Qwen/Qwen3-30B-A3B", downloads=950000)
         hub.snapshot.touch("unsloth/Qwen3-30B-A3B-GGUF")
@@ -98,11 +134,139 @@ def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None
             f"/Qwen/Qwen3-30B-A3B/resolve/{sha}/config.json",
             f"/api/models/unsloth/Qwen3-30B-A3B-GGUF/tree/{gsha}",
         ])
-        assert len(hub.requests) == listing_only + 3
-    print(f"requests cold={cold_counts} unchanged={listing_only} one-changed={listing_only + 3}")
+        # the changed base model: model_info, config.json, its derivative listing; the changed GGUF: its tree
+        assert kinds(hub) == {**LISTINGS, "model_info": 1, "config": 1, "derivative listing": 1, "tree": 1}
+        assert len(hub.requests) == listing_only + 4
+    print(f"requests cold={cold_counts} unchanged={listing_only} one-changed={listing_only + 4}")
     q3 = "SELECT downloads, sha FROM hub_models WHERE repo_id = 'Qwen/Qwen3-30B-A3B'"
     assert one(con, q3) == (950000, sha)
     assert one(con, "SELECT count(*) FROM raw_hub_responses WHERE kind = 'model_info'")[0] == 9  # append-only
+    assert one(con, "SELECT tree_sha FROM hub_gguf_repos WHERE gguf_repo_id = ?",
+               "unsloth/Qwen3-30B-A3B-GGUF")[0] == gsha
+
+
+def test_changed_trusted_gguf_repo_costs_exactly_its_tree(hub, con, tmp_path, clock) -> None:
+    gid = "bartowski/Qwen2.5-7B-Instruct-GGUF"
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        hub.reset_log()
+        gsha = hub.snapshot.touch(gid, downloads=7)
+        report = run(hub, con, tmp_path, "r2", clock)
+    assert report.fetched == [] and not report.errors           # the base model is unchanged
+    assert kinds(hub) == {**LISTINGS, "tree": 1}
+    assert detail_paths(hub) == [f"/api/models/{gid}/tree/{gsha}"]
+    assert one(con, "SELECT sha, tree_sha, downloads FROM hub_gguf_repos WHERE gguf_repo_id = ?", gid) == \
+        (gsha, gsha, 7)
+
+
+def test_changed_base_model_costs_its_details_and_derivative_listing(hub, con, tmp_path, clock) -> None:
+    base = "meta-llama/Llama-3.1-8B-Instruct"
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        hub.reset_log()
+        sha = hub.snapshot.touch(base)
+        report = run(hub, con, tmp_path, "r2", clock)
+    assert report.fetched == [base] and not report.errors
+    assert kinds(hub) == {**LISTINGS, "model_info": 1, "config": 1, "derivative listing": 1}
+    assert detail_paths(hub) == sorted([f"/api/models/{base}", f"/{base}/resolve/{sha}/config.json"])
+    derivative = [r for r in hub.requests if kind(r) == "derivative listing"]
+    assert derivative[0].query["filter"] == ["gguf", f"base_model:quantized:{base}"]
+    assert one(con, "SELECT sha FROM hub_watermarks WHERE repo_id = ? AND kind = 'model'", base)[0] == sha
+
+
+def test_failed_derivative_listing_is_retried_next_run(hub, con, tmp_path, clock, monkeypatch) -> None:
+    base, gid = "Qwen/Qwen2.5-7B-Instruct", "bartowski/Qwen2.5-7B-Instruct-GGUF"
+    watermark = "SELECT sha FROM hub_watermarks WHERE repo_id = ? AND kind = 'model'"
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        old = one(con, watermark, base)[0]
+        sha = hub.snapshot.touch(base)
+        real = source.find_gguf_repos
+
+        def failing(api, base_repo_id):
+            if base_repo_id == base:
+                hub.add_fault("^/api/models$", status=400, times=1)
+            return real(api, base_repo_id)
+
+        monkeypatch.setattr(source, "find_gguf_repos", failing)
+        second = run(hub, con, tmp_path, "r2", clock)
+        assert {(e.subject, e.kind) for e in second.errors} == {(f"{base} (gguf listing)", "http")}
+        assert one(con, "SELECT sha FROM hub_models WHERE repo_id = ?", base)[0] == sha   # details kept
+        assert one(con, watermark, base)[0] == old                  # but not settled: listing retried
+        assert one(con, "SELECT removed_at FROM hub_gguf_repos WHERE gguf_repo_id = ?", gid)[0] is None
+        monkeypatch.undo()
+        hub.reset_log()
+        third = run(hub, con, tmp_path, "r3", clock)
+    assert not third.errors and third.fetched == [base]
+    assert kinds(hub) == {**LISTINGS, "model_info": 1, "derivative listing": 1}   # config.json cached
+    assert one(con, watermark, base)[0] == sha
+
+
+def _new_gguf_repo(hub: FakeHub, gid: str, base: str, like: str) -> None:
+    """A new GGUF repo of gid's publisher quantizing base, with the files of repo `like`."""
+    template = hub.snapshot.repos[like]
+    info = json.loads(json.dumps(template.info))
+    info.update(id=gid, modelId=gid, author=gid.split("/")[0], _id="0" * 24, downloads=5,
+                sha=hashlib.sha1(gid.encode()).hexdigest(),
+                tags=["gguf", f"base_model:{base}", f"base_model:quantized:{base}"])
+    hub.snapshot.add(Repo(info=info, files=dict(template.files)))
+
+
+def test_new_trusted_gguf_repo_of_an_unchanged_base_is_found_without_a_derivative_listing(
+        hub, con, tmp_path, clock) -> None:
+    base, gid = "Qwen/Qwen2.5-7B-Instruct", "unsloth/Qwen2.5-7B-Instruct-GGUF"
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        hub.reset_log()
+        _new_gguf_repo(hub, gid, base, like="bartowski/Qwen2.5-7B-Instruct-GGUF")
+        report = run(hub, con, tmp_path, "r2", clock)
+        sha = hub.snapshot.repos[gid].sha
+    assert not report.errors and report.fetched == []
+    assert kinds(hub) == {**LISTINGS, "tree": 1}                  # its tree, nothing per base model
+    assert detail_paths(hub) == [f"/api/models/{gid}/tree/{sha}"]
+    row = one(con, """SELECT base_repo_id, publisher, trusted_rank, tree_sha, source_url
+                      FROM hub_gguf_repos WHERE gguf_repo_id = ?""", gid)
+    assert row[:4] == (base, "unsloth", 1, sha) and row[4].endswith("/api/models?author=unsloth&filter=gguf")
+    assert one(con, "SELECT count(*) FROM hub_gguf_files WHERE gguf_repo_id = ?", gid)[0] > 0
+    # unsloth ranks before bartowski in gguf_publishers: the new repo is now the canonical build
+    assert one(con, "SELECT gguf_repo_id FROM hub_gguf_repos WHERE base_repo_id = ? AND is_canonical",
+               base)[0] == gid
+
+
+def test_gguf_repo_removals(hub, con, tmp_path, clock, monkeypatch) -> None:
+    """Trusted publishers' repos: removed after a complete listing of their publisher no longer
+    shows them. Untrusted ones: kept while their base model is unchanged (not re-listed), removed
+    when a derivative listing of their (changed) base model no longer shows them."""
+    trusted, untrusted = "unsloth/Qwen3-30B-A3B-GGUF", "lmstudio-community/Qwen3-30B-A3B-GGUF"
+    removed = "SELECT removed_at IS NOT NULL FROM hub_gguf_repos WHERE gguf_repo_id = ?"
+    canonical = """SELECT gguf_repo_id FROM hub_gguf_repos
+                   WHERE base_repo_id = 'Qwen/Qwen3-30B-A3B' AND is_canonical"""
+    with hub.running():
+        run(hub, con, tmp_path, "r1", clock)
+        assert one(con, canonical)[0] == trusted
+        del hub.snapshot.repos[trusted]
+        del hub.snapshot.repos[untrusted]
+        real = source.list_gguf_publisher
+
+        def failing_for_unsloth(api, publisher):          # a real HTTP failure of that one listing
+            if publisher == "unsloth":
+                hub.add_fault("^/api/models$", status=400, times=1)
+            return real(api, publisher)
+
+        monkeypatch.setattr(source, "list_gguf_publisher", failing_for_unsloth)
+        partial = run(hub, con, tmp_path, "r2", clock)
+        assert {(e.subject, e.kind) for e in partial.errors} == {("gguf:unsloth", "http")}
+        assert one(con, "SELECT complete FROM hub_scans WHERE run_id = 'r2'")[0] is True   # base scan
+        assert one(con, removed, trusted)[0] is False and one(con, removed, untrusted)[0] is False
+        monkeypatch.undo()
+        run(hub, con, tmp_path, "r3", clock)                     # unsloth listed completely
+        assert one(con, removed, trusted)[0] is True
+        assert one(con, removed, untrusted)[0] is False          # base unchanged: not re-listed, kept
+        assert one(con, canonical)[0] == untrusted               # the only live build left
+        hub.snapshot.touch("Qwen/Qwen3-30B-A3B")
+        run(hub, con, tmp_path, "r4", clock)                     # base changed: its derivative listing
+    assert one(con, removed, untrusted)[0] is True
+    assert one(con, canonical) is None
 
 
 def test_models_view_and_split_gguf_sizes(hub, con, tmp_path, clock) -> None:

@@ -2,14 +2,19 @@
 
     found = discover(api, scope)                      # listing requests only
     known = load_watermarks(con)                      # {(repo_id, kind): sha} settled
-    bundle = fetch_bundle(api, repo_id, cache_dir, listing=found.listings[repo_id],
-                          known=known, trusted=scope.gguf_publishers)   # I/O, concurrent-safe
-    store_bundle(con, bundle, run_id)                 # single writer, one transaction
-    finish_discovery(con, found, run_id)              # removals, only after a complete scan
+    bundle = fetch_bundle(api, repo_id, cache_dir, listing=found.listings[repo_id], known=known,
+                          derivatives=found.derivatives.get(repo_id, ()))  # I/O, concurrent-safe
+    store_bundle(con, bundle, run_id, scope.gguf_publishers)   # single writer, one transaction
+    finish_discovery(con, found, run_id)              # removals, only after complete listings
 
 `refresh(api, con, scope, cache_dir, run_id)` runs the same steps in order (tests, CLI).
-A repo whose listed sha equals its watermark costs no detail request; its counters
-(downloads, likes, trending) are refreshed from the listing.
+Change detection is done from listing pages: base models from the author / top / explicit
+listings, GGUF repos of the trusted publishers (`scope.gguf_publishers`) from one
+`author={publisher}&filter=gguf` listing each, attached to the base models in scope that their
+`base_model:quantized:{id}` tags name. A repo whose listed sha equals its watermark costs no
+detail request; its counters (downloads, likes, trending) are refreshed from the listing.
+The per-base derivative listing (which also finds untrusted publishers' builds) runs only for
+a base model that is new or whose sha changed.
 """
 
 from __future__ import annotations
@@ -85,8 +90,13 @@ class Discovery:
     """Base models in scope, each with its listing entry (sha, lastModified, counters)."""
 
     listings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    complete: bool = True
+    complete: bool = True                     # every base-model listing succeeded
     errors: list[HubError] = field(default_factory=list)
+    # trusted publisher -> all its GGUF repos; only publishers whose listing completed
+    gguf_listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # base repo id (in scope) -> the trusted GGUF repos whose base_model:quantized tag names it
+    derivatives: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    endpoint: str = ""
 
     @property
     def repo_ids(self) -> list[str]:
@@ -104,6 +114,7 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
 class GgufRepo:
     listing: dict[str, Any]
     tree: list[dict[str, Any]] | None = None      # None: unchanged since the watermark
+    source_url: str = ""                          # the listing it came from
 
 
 @dataclass
@@ -116,7 +127,8 @@ class ModelBundle:
     info: dict[str, Any] | None = None            # None: unchanged, or failed (see errors)
     config: dict[str, Any] | None = None
     config_read: bool = False                     # config.json was fetched (or cached) at info.sha
-    gguf_listed: bool = False                     # the derivative listing completed
+    gguf_listed: bool = False                     # the per-base derivative listing ran and completed
+    gguf_listing: list[dict[str, Any]] = field(default_factory=list)   # ... and what it answered
     gguf_repos: list[GgufRepo] = field(default_factory=list)
     errors: list[HubError] = field(default_factory=list)
     endpoint: str = ""
@@ -133,8 +145,10 @@ def _is_base_model(m: dict[str, Any]) -> bool:
 
 def discover(api: HfApi, scope: HubScope) -> Discovery:
     """Base models in scope from listing pages only: explicit ids, each author's top models,
-    the Hub's top text-generation models by downloads and trending score."""
-    found = Discovery()
+    the Hub's top text-generation models by downloads and trending score; then every GGUF repo
+    of each trusted publisher (one listing, a request per page of 1,000), attached to the first
+    base model in scope its `base_model:quantized:{id}` tags name (others are ignored)."""
+    found = Discovery(endpoint=api.endpoint)
 
     def add(items: Iterable[dict[str, Any]]) -> None:
         for m in items:
@@ -164,6 +178,16 @@ def discover(api: HfApi, scope: HubScope) -> Discovery:
         except Exception as exc:
             found.complete = False
             found.errors.append(classify(subject, exc))
+    for publisher in scope.gguf_publishers:
+        try:
+            found.gguf_listings[publisher] = source.list_gguf_publisher(api, publisher)
+        except Exception as exc:      # this publisher's repos are neither refreshed nor removed
+            found.errors.append(classify(f"gguf:{publisher}", exc))
+    for items in found.gguf_listings.values():
+        for g in items:
+            base = next((b for b in source.quantized_bases(g) if b in found.listings), None)
+            if base is not None:
+                found.derivatives.setdefault(base, []).append(g)
     return found
 
 
@@ -182,15 +206,22 @@ def load_watermarks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str
 
 
 def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str, Any] | None = None,
-                 known: dict[tuple[str, str], str] | None = None) -> ModelBundle:
+                 known: dict[tuple[str, str], str] | None = None,
+                 derivatives: Iterable[dict[str, Any]] = ()) -> ModelBundle:
     """All Hub I/O for one base model; never raises for a Hub failure (see bundle.errors).
 
-    Details (model_info, config.json) only when the listed sha differs from the watermark;
-    the GGUF derivative listing always (one listing request); a GGUF repo's tree only when
-    its listed sha differs from its watermark.
+    When the base model is new or its listed sha differs from its watermark: model_info,
+    config.json and the per-base GGUF derivative listing (one listing request; it also finds
+    builds of untrusted publishers). Otherwise no request for the base model itself.
+    `derivatives` are the trusted publishers' GGUF repos that discover() attached to it (from
+    listing pages, no request here). A GGUF repo's tree is read only when its listed sha
+    differs from its watermark.
     """
     known = known or {}
     bundle = ModelBundle(repo_id, source.model_url(api, repo_id), listing=listing, endpoint=api.endpoint)
+    pub_url = source.gguf_publisher_url
+    candidates = {g["id"]: GgufRepo(g, source_url=pub_url(api.endpoint, g["id"].split("/")[0]))
+                  for g in derivatives}
     listed_sha = (listing or {}).get("sha")
     if listed_sha is None or known.get((repo_id, "model")) != listed_sha:
         try:
@@ -203,14 +234,17 @@ def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str
             bundle.config_read = True
         except Exception as exc:
             bundle.errors.append(classify(repo_id, exc))
-    try:
-        listed = source.find_gguf_repos(api, repo_id)
-        bundle.gguf_listed = True
-    except Exception as exc:
-        bundle.errors.append(classify(f"{repo_id} (gguf listing)", exc))
-        return bundle
-    for gl in listed:
-        gguf = GgufRepo(gl)
+        try:
+            listed = source.find_gguf_repos(api, repo_id)
+            bundle.gguf_listed, bundle.gguf_listing = True, listed
+        except Exception as exc:      # the base model's watermark waits: the listing is retried
+            bundle.errors.append(classify(f"{repo_id} (gguf listing)", exc))
+            listed = []
+        url = derivative_listing_url(api.endpoint, repo_id)
+        for gl in listed:
+            candidates.setdefault(gl["id"], GgufRepo(gl, source_url=url))
+    for gguf in candidates.values():
+        gl = gguf.listing
         if known.get((gl["id"], "gguf")) != gl.get("sha"):
             try:
                 gguf.tree = source.fetch_tree(api, gl["id"], gl["sha"])
@@ -218,6 +252,10 @@ def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str
                 bundle.errors.append(classify(gl["id"], exc))
         bundle.gguf_repos.append(gguf)
     return bundle
+
+
+def derivative_listing_url(endpoint: str, base: str) -> str:
+    return f"{endpoint}/api/models?filter=gguf&filter=base_model:quantized:{base}"
 
 
 def _last_config(con: duckdb.DuckDBPyConnection, repo_id: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -259,7 +297,7 @@ def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
                 [lst.get("downloads"), lst.get("likes"), lst.get("trending_score"), repo_id])
         if bundle.info is not None:
             _store_model(con, bundle, run_id, fetched_at, counts)
-        if bundle.gguf_listed:
+        if bundle.gguf_listed or bundle.gguf_repos:
             _store_ggufs(con, bundle, run_id, fetched_at, trusted, counts)
     return counts
 
@@ -294,7 +332,7 @@ def _store_model(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
         store.insert_rows(con, "attention_components", rows)
     counts["models"] += 1
     transient = [e for e in bundle.errors if e.subject == repo_id and not e.permanent]
-    if not transient:
+    if not transient and bundle.gguf_listed:     # else details and derivative listing next run
         status = next((e.kind for e in bundle.errors if e.subject == repo_id), "ok")
         _watermark(con, repo_id, "model", sha, info.get("last_modified"), status, run_id)
 
@@ -302,16 +340,19 @@ def _store_model(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
 def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
                  fetched_at: Any, trusted: tuple[str, ...], counts: dict[str, int]) -> None:
     base = bundle.repo_id
-    listing_url = f"{bundle.endpoint}/api/models?filter=gguf&filter=base_model:quantized:{base}"
-    store.record_raw(con, run_id=run_id, repo_id=base, repo_sha=None, kind="gguf_listing",
-                     source_url=listing_url, payload=[g.listing for g in bundle.gguf_repos])
-    listed = {g.listing["id"] for g in bundle.gguf_repos}
-    # the listing completed: derivatives it no longer shows are gone
-    previous = [r[0] for r in con.execute(
-        "SELECT gguf_repo_id FROM hub_gguf_repos WHERE base_repo_id = ? AND removed_at IS NULL",
-        [base]).fetchall()]
-    for gone in set(previous) - listed:
-        con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [fetched_at, gone])
+    if bundle.gguf_listed:
+        # the per-base derivative listing ran and completed: derivatives that neither it nor a
+        # trusted publisher's listing shows are gone. Without it (base unchanged), the stored
+        # derivatives stay; trusted publishers' repos are removed by finish_discovery.
+        listing_url = derivative_listing_url(bundle.endpoint, base)
+        store.record_raw(con, run_id=run_id, repo_id=base, repo_sha=None, kind="gguf_listing",
+                         source_url=listing_url, payload=bundle.gguf_listing)
+        listed = {g.listing["id"] for g in bundle.gguf_repos}
+        previous = [r[0] for r in con.execute(
+            "SELECT gguf_repo_id FROM hub_gguf_repos WHERE base_repo_id = ? AND removed_at IS NULL",
+            [base]).fetchall()]
+        for gone in set(previous) - listed:
+            con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [fetched_at, gone])
     for g in bundle.gguf_repos:
         gl, gid = g.listing, g.listing["id"]
         gguf_meta = gl.get("gguf") or {}
@@ -335,7 +376,7 @@ def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
             "is_canonical": False, "gguf_total_params": gguf_meta.get("total"),
             "gguf_architecture": gguf_meta.get("architecture"),
             "gguf_context_length": gguf_meta.get("context_length"), "tree_sha": tree_sha,
-            "source_url": listing_url, "fetched_at": fetched_at, "run_id": run_id, "removed_at": None,
+            "source_url": g.source_url, "fetched_at": fetched_at, "run_id": run_id, "removed_at": None,
         }], replace=True)
     _mark_canonical(con, base)
 
@@ -349,13 +390,18 @@ def _mark_canonical(con: duckdb.DuckDBPyConnection, base: str) -> None:
     canonical = resolve.canonical_gguf([
         {"gguf_repo_id": g, "trusted_rank": t, "downloads": d, "removed_at": rm, "has_quants": q}
         for g, t, d, rm, q in repos])
-    con.execute("UPDATE hub_gguf_repos SET is_canonical = (gguf_repo_id = ?) WHERE base_repo_id = ?",
+    con.execute("UPDATE hub_gguf_repos SET is_canonical = coalesce(gguf_repo_id = ?, false)"
+                " WHERE base_repo_id = ?",  # no live build left: none is canonical
                 [canonical, base])
 
 
 def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: str) -> int:
     """Record the scan; after a complete one, mark base models it no longer lists removed.
-    Returns how many were marked. A partial scan (a listing failed) removes nothing."""
+    Returns how many were marked. A partial scan (a listing failed) removes nothing.
+
+    Likewise per trusted GGUF publisher: after its listing completed, its GGUF repos that the
+    listing no longer shows are marked removed (and their base models' canonical build redone);
+    a publisher whose listing failed keeps all its repos."""
     removed = 0
     now = store.now()
     with store.transaction(con):
@@ -370,6 +416,26 @@ def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: s
                 con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE base_repo_id = ?"
                             " AND removed_at IS NULL", [now, repo_id])
                 removed += 1
+        gguf_removed, bases = 0, set()
+        attached = {g["id"] for items in found.derivatives.values() for g in items}
+        for publisher, items in found.gguf_listings.items():
+            # repo_id of a publisher listing: the publisher (a per-base listing: the base model).
+            # Kept: the entries of repos attached to a base in scope (a publisher lists thousands).
+            store.record_raw(con, run_id=run_id, repo_id=publisher, repo_sha=None, kind="gguf_listing",
+                             source_url=source.gguf_publisher_url(found.endpoint, publisher),
+                             payload=[g for g in items if g["id"] in attached])
+            listed = {g["id"] for g in items}
+            for gid, base in con.execute(
+                    """SELECT gguf_repo_id, base_repo_id FROM hub_gguf_repos
+                       WHERE lower(publisher) = lower(?) AND removed_at IS NULL""", [publisher]).fetchall():
+                if gid not in listed:
+                    con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [now, gid])
+                    bases.add(base)
+                    gguf_removed += 1
+        for base in sorted(bases):
+            _mark_canonical(con, base)
+        if gguf_removed:
+            log.info("hub: %d trusted GGUF repos no longer listed, marked removed", gguf_removed)
         store.insert_rows(con, "hub_scans", [{
             "run_id": run_id, "complete": found.complete, "found": len(found.listings),
             "removed": removed, "scanned_at": now}], replace=True)
@@ -394,7 +460,8 @@ def refresh(api: HfApi, con: duckdb.DuckDBPyConnection, scope: HubScope, cache_d
     counts = {"models": 0, "gguf_files": 0, "errors": 0}
     fetched, unchanged, errors = [], [], list(found.errors)
     for repo_id, listing in found.listings.items():
-        bundle = fetch_bundle(api, repo_id, cache_dir, listing=listing, known=known)
+        bundle = fetch_bundle(api, repo_id, cache_dir, listing=listing, known=known,
+                              derivatives=found.derivatives.get(repo_id, ()))
         (unchanged if bundle.info is None and not bundle.errors else fetched).append(repo_id)
         errors += bundle.errors
         for key, n in store_bundle(con, bundle, run_id, scope.gguf_publishers).items():

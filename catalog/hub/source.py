@@ -77,6 +77,23 @@ def list_exact(api: HfApi, repo_id: str) -> dict[str, Any] | None:
     return None
 
 
+def list_gguf_publisher(api: HfApi, publisher: str) -> list[dict[str, Any]]:
+    """Every GGUF repo of one (trusted) publisher, with sha, tags and gguf: one API request per
+    page of up to 1,000 repos. Their `base_model:quantized:{id}` tags name their base models."""
+    found = api.list_models(author=publisher, filter="gguf", expand=GGUF_EXPAND)
+    return [jsonable(m) for m in found]
+
+
+def gguf_publisher_url(endpoint: str, publisher: str) -> str:
+    return f"{endpoint}/api/models?author={publisher}&filter=gguf"
+
+
+def quantized_bases(listing: dict[str, Any]) -> list[str]:
+    """Base model ids a GGUF repo's listing names in its `base_model:quantized:{id}` tags."""
+    prefix = "base_model:quantized:"
+    return [str(t)[len(prefix):] for t in listing.get("tags") or [] if str(t).startswith(prefix)]
+
+
 def find_gguf_repos(api: HfApi, base_repo_id: str) -> list[dict[str, Any]]:
     """GGUF derivatives of a base model: one listing call (plus pages), sha and gguf included."""
     found = api.list_models(filter=["gguf", f"base_model:quantized:{base_repo_id}"], expand=GGUF_EXPAND)
