@@ -7,7 +7,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from catalog.devices.model import clean_text, number
+from catalog.devices.model import LayoutChanged, Observation, clean_text, number
 
 _MEM = re.compile(r"([\d.,]+)\s*(GB|TB)(?!\s*/\s*s)", re.I)
 _BW = re.compile(r"([\d.,]+)\s*(GB|TB)\s*/\s*s(?:ec)?", re.I)
@@ -77,3 +77,23 @@ def tflops(text: str) -> float | None:
     value = number(match.group(1))
     unit = (match.group(2) or match.group(3)).lower()
     return value * 1000 if unit.startswith("peta") or unit == "pflops" else value
+
+
+def labelled_memory(doc: Tag, vendor: str, url: str, *, name_labels: tuple[str, ...],
+                    memory_labels: tuple[str, ...], type_labels: tuple[str, ...],
+                    bandwidth_labels: tuple[str, ...], missing: str) -> tuple[str, list[Observation]]:
+    """Product name and its memory size, type and bandwidth from a page of labelled values
+    (AMD spec blocks, Intel ARK); `missing` is the LayoutChanged reason when there is no size."""
+    name = value_after_label(doc, *name_labels)
+    if name is None and (heading := doc.find("h1")) is not None:
+        name = text_of(heading)
+    size = value_after_label(doc, *memory_labels)
+    if not name or size is None or memory_gb(size) is None:
+        raise LayoutChanged(missing)
+    out = [Observation(vendor, name, "memory_gb", memory_gb(size), size, url)]
+    if kind := value_after_label(doc, *type_labels):
+        out.append(Observation(vendor, name, "memory_type", None, kind, url))
+    bandwidth = value_after_label(doc, *bandwidth_labels)
+    if bandwidth and (value := bandwidth_gbps(bandwidth)) is not None:
+        out.append(Observation(vendor, name, "bandwidth_gbps", value, bandwidth, url))
+    return name, out

@@ -6,7 +6,7 @@ Read by label text (ARK labels carry ‡ ™ ®, cleaned before matching), not b
 from __future__ import annotations
 
 from catalog.devices import _html
-from catalog.devices.model import LayoutChanged, Observation, clean_text
+from catalog.devices.model import Observation
 
 PARSER_VERSION = "intel-ark/1"
 DEFAULTS = {"vendor": "Intel", "kind": "gpu", "segment": "consumer", "backend": "vulkan",
@@ -20,17 +20,8 @@ BANDWIDTH_LABELS = ("Graphics Memory Bandwidth", "Memory Bandwidth")
 
 def parse(html: str, url: str) -> list[Observation]:
     """Memory size, type and bandwidth of the one SKU an ARK page describes."""
-    doc = _html.soup(html)
-    name = _html.value_after_label(doc, *NAME_LABELS)
-    if name is None and (heading := doc.find("h1")) is not None:
-        name = clean_text(heading.get_text(" "))
-    size = _html.value_after_label(doc, *MEMORY_LABELS)
-    if not name or size is None or _html.memory_gb(size) is None:
-        raise LayoutChanged("no labelled 'Memory Size' in the ARK specifications")
-    out = [Observation("Intel", name, "memory_gb", _html.memory_gb(size), size, url)]
-    if kind := _html.value_after_label(doc, *TYPE_LABELS):
-        out.append(Observation("Intel", name, "memory_type", None, kind, url))
-    bandwidth = _html.value_after_label(doc, *BANDWIDTH_LABELS)
-    if bandwidth and (value := _html.bandwidth_gbps(bandwidth)) is not None:
-        out.append(Observation("Intel", name, "bandwidth_gbps", value, bandwidth, url))
+    _, out = _html.labelled_memory(
+        _html.soup(html), "Intel", url, name_labels=NAME_LABELS, memory_labels=MEMORY_LABELS,
+        type_labels=TYPE_LABELS, bandwidth_labels=BANDWIDTH_LABELS,
+        missing="no labelled 'Memory Size' in the ARK specifications")
     return out
