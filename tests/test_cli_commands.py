@@ -41,7 +41,7 @@ def _json(capsys, *argv: str):
 def test_models_search_and_filters(demo_db, capsys):
     db = ["--db", str(demo_db), "models"]
     every = _json(capsys, *db)
-    assert len(every) == 7 and every[0]["params_total"] >= every[-1]["params_total"]
+    assert len(every) == 8 and every[0]["params_total"] >= every[-1]["params_total"]   # gemma-3 by name
     v4 = next(m for m in every if m["repo_id"] == "deepseek-ai/DeepSeek-V4-Flash")
     assert v4["params_total"] == 283_811_148_288 and v4["moe"] and v4["q4_k_m_vram_gb"] > 90
     assert {m["repo_id"] for m in _json(capsys, *db, "qwen", "instruct", "--max-params", "10")} == {
@@ -130,7 +130,7 @@ def test_sql_is_read_only_and_reports_errors(demo_db, capsys):
     code, _, err = _run(capsys, *db, "SELEC 1")
     assert code == 5 and "syntax error" in err
     con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM hub_models").fetchone()[0] == 7  # nothing was written
+    assert con.execute("SELECT count(*) FROM hub_models").fetchone()[0] == 8  # nothing was written
     con.close()
 
 
@@ -138,7 +138,7 @@ def test_export_publishes_a_release_from_a_read_only_catalogue(demo_db, tmp_path
     out_dir = tmp_path / "exports"
     first = _json(capsys, "--db", str(demo_db), "export", "--out", str(out_dir))
     assert first["published"] and Path(first["release"]).is_dir()
-    assert first["rows"]["models.json"] == 7
+    assert first["rows"]["models.json"] == 8
     page = json.loads((out_dir / "latest" / "models" / "deepseek-ai" / "deepseek-v4-flash.json").read_text())
     assert page["id"] == "deepseek-ai/DeepSeek-V4-Flash"
     second = _json(capsys, "--db", str(demo_db), "export", "--out", str(out_dir))

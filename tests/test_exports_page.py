@@ -129,24 +129,24 @@ def test_quant_table_matches_the_quantizations_view_and_is_estimated(con, page):
         assert q["vram_gb"] == round(view[quant][0], 2)
         assert q["vram_full_context_gb"] == round(view[quant][1], 2)
         assert q["quality"] == view[quant][4]
-    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 174.52
-    assert rows["Q4_K_M"]["file_size_gb"] == 173.89                           # 283.8B × 4.901 bits ÷ 8
+    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 174.03
+    assert rows["Q4_K_M"]["file_size_gb"] == 173.39                           # 283.8B × 4.888 bits ÷ 8
     assert page["get_started"]["gguf_repo_id"] is None and page["get_started"]["gguf_url"] is None
     assert page["related"]["derivatives"] == 0 and page["provenance"]["gguf_shas"] == []
     f = page["vram_formula"]
-    assert (f["weights_gb"], f["weights_source"]) == (173.89, "estimate")
+    assert (f["weights_gb"], f["weights_source"]) == (173.39, "estimate")
     assert f["weights_bytes"] == rows["Q4_K_M"]["file_size_bytes"]
     assert abs(f["weights_gb"] + f["at_2k"]["kv_plus_overhead_gb"] - f["at_2k"]["vram_gb"]) <= 0.011
     assert abs(f["weights_gb"] + f["at_full_context"]["kv_plus_overhead_gb"]
                - f["at_full_context"]["vram_gb"]) <= 0.011
     ctx = {m["quant"]: m["points"] for m in page["memory_by_context"]}["Q4_K_M"]
     assert ctx[0]["context_tokens"] == 2048 and ctx[-1]["context_tokens"] == 1_048_576
-    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 180.31
+    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 179.82
     dl = page["faq"]["download_size"]
     assert not (dl["recommended"]["real_file"] or dl["largest"]["real_file"] or dl["smallest"]["real_file"])
-    assert dl["recommended"]["file_size_gb"] == 173.89
+    assert dl["recommended"]["file_size_gb"] == 173.39
     assert dl["answer"].startswith("No GGUF build of DeepSeek-V4-Flash is known; estimated")
-    assert "173.89 GB" in dl["answer"]
+    assert "173.39 GB" in dl["answer"]
 
 
 def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
@@ -154,7 +154,7 @@ def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     fits = {d for d, r in fit.items() if r[1] != "too_small"}
     single = {d for d in fits if fit[d][4] == "gpu"}
     assert set(page["gpus"]["single_gpu"]) == single
-    # An MI300X (192 GB) holds the ~174.5 GB Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
+    # An MI300X (192 GB) holds the ~174.0 GB Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
     # An H200 (141 GB) does not: with ~284B parameters, not 158.1B, it needs two.
     assert {"amd-mi300x", "amd-mi325x", "amd-mi355x", "nvidia-b200"} <= single
     assert fit["amd-mi300x"][1] == "decent" and fit["nvidia-h200-sxm"][1] == "too_small"
