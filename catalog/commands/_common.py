@@ -133,6 +133,21 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[d
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def query(args: argparse.Namespace, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """Open the catalogue read-only, run one query, close: the listing commands' whole I/O."""
+    con = open_db(args)
+    try:
+        return rows(con, sql, params)
+    finally:
+        con.close()
+
+
+def matches(words: list[str] | None, *fields: Any) -> bool:
+    """Every search word appears (case-insensitively) in the given fields."""
+    text = " ".join(str(f or "") for f in fields).lower()
+    return all(w in text for w in " ".join(words or []).lower().split())
+
+
 def suggestions(query: str, choices: Iterable[str], n: int = 5) -> list[str]:
     """Close names: difflib on the whole name and on the part after the publisher, plus substrings."""
     choices = list(choices)

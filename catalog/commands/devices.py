@@ -35,24 +35,9 @@ ORDER BY vendor, memory_gb * gpu_count, bandwidth_gbps, device_id
 
 
 def _run(args: argparse.Namespace) -> int:
-    con = c.open_db(args)
-    try:
-        found = c.rows(
-            con,
-            SQL,
-            {
-                "vendor": args.vendor,
-                "kind": args.kind,
-                "segment": args.segment,
-                "unified": args.unified,
-                "min_mem": args.min_memory_gb,
-            },
-        )
-    finally:
-        con.close()
-    if args.search:
-        words = " ".join(args.search).lower().split()
-        found = [d for d in found if all(w in f"{d['device_id']} {d['name']}".lower() for w in words)]
+    found = c.query(args, SQL, {"vendor": args.vendor, "kind": args.kind, "segment": args.segment,
+                                "unified": args.unified, "min_mem": args.min_memory_gb})
+    found = [d for d in found if c.matches(args.search, d["device_id"], d["name"])]
     if args.json:
         c.print_json(found)
         return c.OK

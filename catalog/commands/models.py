@@ -38,31 +38,9 @@ ORDER BY m.params_total DESC NULLS LAST, m.repo_id
 
 
 def _run(args: argparse.Namespace) -> int:
-    con = c.open_db(args)
-    try:
-        found = c.rows(
-            con,
-            SQL,
-            {
-                "publisher": args.publisher,
-                "min_p": args.min_params,
-                "max_p": args.max_params,
-                "moe": args.moe,
-                "min_ctx": args.min_context,
-            },
-        )
-    finally:
-        con.close()
-    if args.search:
-        words = " ".join(args.search).lower().split()
-        found = [
-            m
-            for m in found
-            if all(
-                w in " ".join(str(m[k] or "") for k in ("repo_id", "family", "architecture")).lower()
-                for w in words
-            )
-        ]
+    found = c.query(args, SQL, {"publisher": args.publisher, "min_p": args.min_params,
+                                "max_p": args.max_params, "moe": args.moe, "min_ctx": args.min_context})
+    found = [m for m in found if c.matches(args.search, m["repo_id"], m["family"], m["architecture"])]
     if args.json:
         c.print_json(found)
         return c.OK
