@@ -19,6 +19,7 @@ import duckdb
 from catalog import db, paths
 from catalog.hub.attention import attention_rows
 from catalog.hub.config import text_config
+from catalog.hub.params import architecture_candidate
 
 GIB = 2**30
 MIB = 2**20
@@ -94,14 +95,17 @@ def _profile(con: duckdb.DuckDBPyConnection, name: str | None) -> str:
 
 def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, config: dict | None) -> int:
     cfg = text_config(config)
-    if args.params is None and args.file_size is None:
-        raise EstimateError("give --params (and --quant) or --file-size")
+    counted = architecture_candidate(config) if config else None   # the catalogue's own count
+    if args.params is None and args.file_size is None and counted is None:
+        raise EstimateError("give --params (and --quant), --file-size, or a --config whose "
+                            "architecture can be counted")
     if args.context <= 0:
         raise EstimateError("--context must be positive")
     context_length = int(cfg.get("max_position_embeddings") or args.context)
     now = datetime.now(UTC)
-    params = int(args.params) if args.params else None
-    active = int(args.active_params) if args.active_params else params
+    params = int(args.params) if args.params else (counted.params_total if counted else None)
+    active = (int(args.active_params) if args.active_params
+              else counted.params_active if counted and not args.params else params)
     con.execute(
         """INSERT INTO hub_models (repo_id, sha, params_total, params_active, params_source, context_length,
                                    vocab_size, hidden_size, architecture, source_url, fetched_at, run_id)

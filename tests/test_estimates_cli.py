@@ -113,7 +113,23 @@ def test_more_gpus_fit_bigger_models():
     assert one["gpus_needed"] == eight["gpus_needed"] <= 8
 
 
-def test_errors_are_reported():
-    assert estimate.run(parse("--config", str(LLAMA_CONFIG))) == 2
+def test_errors_are_reported(tmp_path):
+    shapeless = tmp_path / "config.json"
+    shapeless.write_text('{"architectures": ["LlamaForCausalLM"], "hidden_size": 4096}')
+    assert estimate.run(parse("--config", str(shapeless))) == 2   # nothing to count, no --params
     assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--quant", "Q9_Z")) == 2
     assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--profile", "nope")) == 2
+
+
+def test_a_config_alone_is_counted_like_the_catalogue_counts_it():
+    """No --params: the parameters come from the architecture (catalog.hub.params), total and
+    active, so an MoE's speed follows its active share."""
+    out = estimate.run_estimate(parse("--config", str(DSV4_CONFIG), "--quant", "Q4_K_M",
+                                      "--memory-gb", "192", "--bandwidth-gbps", "5300", "--backend", "rocm"))
+    assert out["params_total"] == pytest.approx(284e9, rel=0.02)
+    assert out["params_active"] == pytest.approx(13e9, rel=0.10)
+    assert out["weights_source"] == "estimate" and out["verdict"] in ("decent", "runs_great")
+    dense = estimate.run_estimate(parse("--config", str(DSV4_CONFIG), "--quant", "Q4_K_M",
+                                        "--active-params", str(out["params_total"]), "--memory-gb", "192",
+                                        "--bandwidth-gbps", "5300", "--backend", "rocm"))
+    assert dense["decode_tok_s"] < out["decode_tok_s"] / 5   # reading every weight is much slower
