@@ -15,13 +15,26 @@ from catalog import db
 from catalog.fakehub import FakeHub, Repo, RepoFile, Snapshot
 from catalog.gguf.errors import RangeNotSupported
 from catalog.gguf.refresh import GGUFBuild, read_canonical_headers
-from catalog.gguf.remote import CountingBudget, RangeReader
+from catalog.gguf.remote import RangeReader
 
 SHA = "c0ffee" + "0" * 34
 REPO = "someone/Model-GGUF"
 TOKEN = "hf_secret_token_123"
 CHUNK = 64 * 1024
 
+
+
+class CountingBudget:
+    """The simplest budget: at most `limit` requests this run."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+
+    def take(self, bucket: str) -> bool:
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
 
 def _big_header_file(tmp: Path) -> bytes:
     """A header of ~300 kB (a tokenizer-sized array) so reads take several chunks."""

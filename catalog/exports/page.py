@@ -25,7 +25,6 @@ SCHEMA_VERSION = "1.0.0"
 RECOMMENDED_QUANT = "Q4_K_M"      # the seed's "most popular sweet spot"
 BETTER_QUANT = "Q5_K_M"
 RTX_5090 = "nvidia-rtx-5090"      # the seed's FAQ asks about this card by name
-LOCAL_SEGMENTS = ("consumer", "workstation", "mac")
 DEVICE_CLASSES = ("consumer_gpu", "workstation_gpu", "datacenter_gpu", "mac", "unified_other", "system")
 
 

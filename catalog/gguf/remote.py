@@ -45,18 +45,6 @@ class Budget(Protocol):
     def take(self, bucket: str) -> bool: ...
 
 
-class CountingBudget:
-    """The simplest budget: at most `limit` requests per bucket this run."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.used = limit, 0
-
-    def take(self, bucket: str) -> bool:
-        if self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
-
 
 @dataclass(frozen=True)
 class RemoteHeader:

@@ -30,9 +30,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
-    RemoteEntryNotFoundError,
     RepositoryNotFoundError,
-    RevisionNotFoundError,
 )
 
 from catalog import store
@@ -101,13 +99,6 @@ class Discovery:
     @property
     def repo_ids(self) -> list[str]:
         return list(self.listings)
-
-
-# Errors that will not pass on a retry: a missing, gated or malformed repo.
-PERMANENT_ERRORS: tuple[type[Exception], ...] = (
-    RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError, RemoteEntryNotFoundError,
-    source.ConfigError,
-)
 
 
 @dataclass
