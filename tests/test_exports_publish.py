@@ -162,7 +162,7 @@ def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_pat
     con.execute("""UPDATE hub_models SET removed_at = now() WHERE repo_id IN
                    (SELECT repo_id FROM hub_models WHERE removed_at IS NULL ORDER BY repo_id LIMIT 2)""")
     con.close()
-    with pytest.raises(ExportRefused, match="model count dropped from 7 to 5"):
+    with pytest.raises(ExportRefused, match="model count dropped from 8 to 6"):
         _publish(db, root, "run-b")
     assert (root / "latest").resolve() == first.release.resolve()
     assert validate_release(root / "latest", with_manifest=True) == []
@@ -170,7 +170,7 @@ def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_pat
     assert not list((root / "releases").glob(".staging-*"))
     forced = _publish(db, root, "run-c", force=True)
     assert (root / "latest").resolve() == forced.release.resolve()
-    assert len(json.loads((root / "latest" / "models.json").read_text())["models"]) == 5
+    assert len(json.loads((root / "latest" / "models.json").read_text())["models"]) == 6
     assert json.loads((root / "latest" / "changes.json").read_text())["counts"]["models_removed"] == 2
 
 
