@@ -8,6 +8,8 @@ checks pass.
 from __future__ import annotations
 
 import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import duckdb
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -41,6 +44,17 @@ def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str, listing: dic
                             derivatives=derivatives)
 
 
+def _windowed(submissions: Iterable[tuple[str, Callable[[], PrefectFuture]]],
+              width: int) -> Iterator[tuple[str, PrefectFuture]]:
+    """Submit at most `width` fetches ahead of the one being stored ([hub] max_workers), in order."""
+    ahead: deque[tuple[str, PrefectFuture]] = deque()
+    for key, submit in submissions:
+        ahead.append((key, submit()))
+        if len(ahead) >= width:
+            yield ahead.popleft()
+    yield from ahead
+
+
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
                    settings: Settings, cache_dir: str) -> None:
     """Discover → fetch what changed, concurrently → store each result (the flow writes alone)."""
@@ -48,10 +62,12 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
     hub.run_budget(settings.hub)   # installed for every Hub request of this run
     found = discover_models(endpoint, settings)
     known = hub.load_watermarks(con)
-    futures = {rid: fetch_model.submit(endpoint, rid, cache_dir, listing, known,
-                                       found.derivatives.get(rid, []))
-               for rid, listing in found.listings.items()}
-    for repo_id, future in progress(futures.items(), "fetching models", total=len(futures)):
+    futures = _windowed(
+        ((rid, lambda rid=rid, listing=listing: fetch_model.submit(
+            endpoint, rid, cache_dir, listing, known, found.derivatives.get(rid, [])))
+         for rid, listing in found.listings.items()),
+        settings.hub.max_workers)
+    for repo_id, future in progress(futures, "fetching models", total=len(found.listings)):
         state = future.wait() or future.state
         if state.is_completed():
             bundle = future.result()
@@ -115,7 +131,8 @@ def report(summary: RunSummary) -> None:
                              description=f"nightly-refresh {summary.status}")
 
 
-@flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
+# The pool's ceiling; [hub] max_workers sets how many fetches are really in flight (≤ this).
+@flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=16))
 def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
                     settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary | Failed:
     """Discover → models → GGUF headers → devices → (views) → data checks → export → report."""
