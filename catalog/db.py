@@ -91,9 +91,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 def apply_objects(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
     """Re-create every macro, then every view, resolving dependency order by retrying.
 
-    A view whose inputs do not exist yet fails to create; such files are retried after the
-    others. The order is found, not hand-maintained, and a real error still surfaces when a
-    round makes no progress.
+    A view whose inputs do not exist yet fails to create; so does one that uses a column its input
+    gains in this release while the catalogue still holds the input's old definition (a binder
+    error). Such files are retried after the others. The order is found, not hand-maintained, and
+    a real error still surfaces when a round makes no progress.
     """
     for folder in ("macros", "views"):
         _create_in_dependency_order(con, sorted((sql_dir / folder).glob("*.sql")))
@@ -106,7 +107,7 @@ def _create_in_dependency_order(con: duckdb.DuckDBPyConnection, files: Iterable[
         for file in pending:
             try:
                 con.execute(file.read_text())
-            except duckdb.CatalogException as exc:
+            except (duckdb.CatalogException, duckdb.BinderException) as exc:
                 failed.append((file, exc))
         if len(failed) == len(pending):
             file, exc = failed[0]

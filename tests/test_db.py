@@ -53,6 +53,20 @@ def test_views_are_created_in_dependency_order_whatever_the_file_order(tmp_path:
     assert con.execute("SELECT x FROM a_top").fetchall() == [(7,)]
 
 
+def test_an_upgrade_where_a_view_uses_a_column_its_input_gains_applies(tmp_path: Path) -> None:
+    """The catalogue holds last release's b_input (no `y`); this release's a_user reads b_input.y."""
+    con = duckdb.connect()
+    db.migrate(con, _sql_tree(tmp_path / "old", {
+        "b_input": "CREATE OR REPLACE VIEW b_input AS SELECT x FROM t;"}))
+    db.apply_objects(con, tmp_path / "old" / "sql")
+    new = _sql_tree(tmp_path / "new", {
+        "a_user": "CREATE OR REPLACE VIEW a_user AS SELECT y FROM b_input WHERE y > 1;",
+        "b_input": "CREATE OR REPLACE VIEW b_input AS SELECT x, x * 2 AS y FROM t;"})
+    db.apply_objects(con, new)
+    con.execute("INSERT INTO t VALUES (1), (3)")
+    assert con.execute("SELECT y FROM a_user ORDER BY y").fetchall() == [(2,), (6,)]
+
+
 def test_a_view_that_can_never_be_created_is_an_error_naming_its_file(tmp_path: Path) -> None:
     root = _sql_tree(tmp_path, {"broken": "CREATE OR REPLACE VIEW broken AS SELECT * FROM nowhere;"})
     con = duckdb.connect()

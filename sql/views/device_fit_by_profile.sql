@@ -4,7 +4,9 @@
 -- Performance: everything that does not depend on the device (KV bytes at the context, the
 -- max-context summary, active weight bytes) is computed per model × quant × context before the
 -- cross join with devices, and the two contexts come from one scan (no shared CTE), so a filter
--- on repo_id reaches model_quant_memory.
+-- on repo_id reaches model_quant_memory, and so does a filter on is_default (device_fit's), which is
+-- why that column is here: a join with runtime_profiles is not pushed down, and computed every
+-- profile only to drop all but one (2.4x slower at 15M rows, docs/performance.md).
 CREATE OR REPLACE VIEW device_fit_by_profile AS
 WITH ctx AS (
     SELECT q.*, c.context_tokens,
@@ -26,6 +28,7 @@ WITH ctx AS (
 )
 SELECT
     t.profile,
+    t.is_default,
     t.repo_id,
     t.quant,
     t.device_id,
