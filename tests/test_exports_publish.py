@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -14,13 +15,15 @@ import duckdb
 import pytest
 from jsonschema import Draft202012Validator
 
-from catalog.exports import ExportRefused, publish_exports
-from catalog.exports.tables import CSV_TABLES
+from catalog.exports import ExportRefused, publish, publish_exports
+from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, fit_path
 from catalog.exports.validate import SCHEMA_DIR, SCHEMAS, validate_release
+from catalog.paths import SQL_DIR
 
 # A model with a real split GGUF build in the sample: unsloth's BF16 is 49.9 + 11.2 GB.
 QWEN3 = "Qwen/Qwen3-30B-A3B"
 QWEN3_PAGE = "models/qwen/qwen3-30b-a3b.json"
+QWEN3_FIT = "device_fit/qwen/qwen3-30b-a3b.csv"
 QWEN3_GGUF = "unsloth/Qwen3-30B-A3B-GGUF"
 
 
@@ -81,6 +84,16 @@ def test_every_exported_file_validates_against_its_schema(db, tmp_path):
     for name, (_, columns, _) in CSV_TABLES.items():
         table = list(csv.reader(io.StringIO(files[name].decode())))
         assert table[0] == columns and len(table) - 1 == rows[name] > 0
+    # device_fit: one file per model with a page, every row of that model and no other.
+    con = duckdb.connect(str(db), read_only=True)
+    for model in models:
+        fit = fit_path(model["page_path"])
+        table = list(csv.reader(io.StringIO(files[fit].decode())))
+        expected = con.execute("SELECT count(*) FROM device_fit WHERE repo_id = ?",
+                               [model["id"]]).fetchone()[0]
+        assert table[0] == DEVICE_FIT_COLUMNS and len(table) - 1 == rows[fit] == expected > 0
+        assert {r[0] for r in table[1:]} == {model["id"]}
+    con.close()
     # The schemas are shipped with the release, unchanged.
     shipped = files["schema/v1/model_page.schema.json"]
     assert shipped == (SCHEMA_DIR / "v1" / "model_page.schema.json").read_bytes()
@@ -140,8 +153,8 @@ def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path
     differing = {k for k in before if before[k] != after[k]}
     # Only the model's own page and the analyst rows of that model and quant change.
     assert differing == {"changes.json", "manifest.json", QWEN3_PAGE, "quantizations.csv",
-                         "context_memory.csv", "device_fit.csv"}
-    for name in ("quantizations.csv", "context_memory.csv", "device_fit.csv"):
+                         "context_memory.csv", QWEN3_FIT}
+    for name in ("quantizations.csv", "context_memory.csv", QWEN3_FIT):
         old = set(before[name].decode().splitlines())
         new = set(after[name].decode().splitlines())
         assert old ^ new and all(line.startswith(f"{QWEN3},BF16,") for line in old ^ new), name
@@ -153,6 +166,71 @@ def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path
     # A third run without changes republishes the same changes.json (the last change set).
     third = _files(_publish(db, root, "run-c").release)
     assert {k for k in third if third[k] != after[k]} == {"manifest.json"}
+
+
+def _intact(release: Path) -> bool:
+    """Every file of a published release still has the checksum its manifest gives."""
+    manifest = json.loads((release / "manifest.json").read_text())
+    return all(hashlib.sha256((release / f["path"]).read_bytes()).hexdigest() == f["sha256"]
+               for f in manifest["files"])
+
+
+def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(db, tmp_path, monkeypatch):
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    first = _publish(db, incremental, "run-a")
+    assert first.carried == 0
+    shutil.copytree(incremental, full, symlinks=True)
+    pages = sorted(m["id"] for m in json.loads((first.release / "models.json").read_text())["models"])
+    built: list[str] = []
+    real_build = publish.build_model_page
+    monkeypatch.setattr(publish, "build_model_page",
+                        lambda con, rid, **kw: built.append(rid) or real_build(con, rid, **kw))
+
+    # Nothing changed: every model's files are the previous release's (hard links), none is built.
+    same = _publish(db, incremental, "run-b")
+    assert built == [] and same.carried == len(pages) >= 7
+    assert (same.release / QWEN3_PAGE).stat().st_ino == (first.release / QWEN3_PAGE).stat().st_ino
+    assert (same.release / QWEN3_FIT).stat().st_ino == (first.release / QWEN3_FIT).stat().st_ino
+
+    # One model's licence changes: that model alone is rebuilt ...
+    con = duckdb.connect(str(db))
+    assert con.execute("UPDATE hub_models SET license = 'mit' WHERE repo_id = ? RETURNING license",
+                       [QWEN3]).fetchall() == [("mit",)]
+    con.close()
+    monkeypatch.setattr(publish, "_now", lambda: "2026-12-01T03:00:00.000000Z")
+    nightly = _publish(db, incremental, "run-c")
+    assert built == [QWEN3] and nightly.carried == len(pages) - 1
+    # ... and the release is byte for byte the one a full rebuild makes from the same catalogue.
+    built.clear()
+    with monkeypatch.context() as m:
+        m.setattr(publish.reuse.PreviousRelease, "carry", lambda *a, **k: None)
+        rebuilt = _publish(db, full, "run-c")
+    assert sorted(built) == pages and rebuilt.carried == 0
+    assert _files(nightly.release) == _files(rebuilt.release)
+    assert json.loads((nightly.release / QWEN3_PAGE).read_text())["specifications"]["license"] == "mit"
+    # Rebuilding never wrote through a link into an earlier release.
+    assert _intact(first.release) and _intact(same.release) and _intact(nightly.release)
+    assert validate_release(incremental / "latest", with_manifest=True) == []
+
+    # A device changes: every page lists it, so every model is rebuilt.
+    built.clear()
+    con = duckdb.connect(str(db))
+    assert con.execute("""UPDATE devices_curated SET bandwidth_gbps = bandwidth_gbps * 1.1
+                          WHERE device_id = 'nvidia-h100-sxm-80gb' RETURNING device_id""").fetchall()
+    con.close()
+    device = _publish(db, incremental, "run-d")
+    assert sorted(built) == pages and device.carried == 0
+
+
+def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
+    """page_inputs leaves volatile columns out of its hash; a page reading one would go stale."""
+    sql = (SQL_DIR / "views" / "page_inputs.sql").read_text()
+    excluded = {c.strip() for group in re.findall(r"EXCLUDE \(([^)]*)\)", sql) for c in group.split(",")}
+    assert {"downloads", "verified_at", "run_id"} <= excluded
+    excluded.discard("fetched_at")   # shown in provenance, but a page differing only there is kept
+    builders = SQL_DIR.parent / "catalog" / "exports"
+    source = "".join((builders / name).read_text() for name in ("page.py", "fmt.py", "tables.py"))
+    assert [c for c in sorted(excluded) if f'"{c}"' in source or f"'{c}'" in source] == []
 
 
 def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_path):

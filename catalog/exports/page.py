@@ -21,7 +21,7 @@ import duckdb
 from catalog.exports.fmt import as_int, gb, gb_bytes, toks
 from catalog.exports.slug import page_paths
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 RECOMMENDED_QUANT = "Q4_K_M"      # the seed's "most popular sweet spot"
 BETTER_QUANT = "Q5_K_M"
 RTX_5090 = "nvidia-rtx-5090"      # the seed's FAQ asks about this card by name
@@ -189,9 +189,12 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
         })
 
     # --- fit per quant, by device class ---------------------------------------------------------
+    by_quant_rows: dict[str, list[dict[str, Any]]] = {}
+    for f in at_ctx:
+        by_quant_rows.setdefault(f["quant"], []).append(f)
     hardware = []
     for q in quants:
-        rows = [f for f in at_ctx if f["quant"] == q["quant"]]
+        rows = by_quant_rows.get(q["quant"], [])
         gpus = [f for f in rows if f["class"].endswith("_gpu")]
         fit_gpus = _by_speed([_fit_entry(f) | {"class": f["class"]}
                               for f in gpus if f["verdict"] != "too_small"])
@@ -211,7 +214,7 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
         })
     hw = {h["quant"]: h for h in hardware}
     rec_hw = hw[rec["quant"]]
-    rec_fits = [f for f in at_ctx if f["quant"] == rec["quant"] and f["verdict"] != "too_small"]
+    rec_fits = [f for f in by_quant_rows.get(rec["quant"], []) if f["verdict"] != "too_small"]
 
     rec_vram = gb(rec["vram_gb"])
     rec_full = gb(rec["vram_full_context_gb"])
@@ -255,7 +258,7 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
 
     # --- FAQ ----------------------------------------------------------------------------------
     def fitting(quant: str, classes: tuple[str, ...]) -> list[dict[str, Any]]:
-        return sorted((f for f in at_ctx if f["quant"] == quant and f["class"] in classes
+        return sorted((f for f in by_quant_rows.get(quant, []) if f["class"] in classes
                        and f["verdict"] != "too_small"), key=lambda f: (f["usable_gb"], f["device_id"]))
 
     def first_quant_with(classes: tuple[str, ...]) -> dict[str, Any] | None:
@@ -306,7 +309,7 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
 
     largest_context = []
     for cls in DEVICE_CLASSES:
-        rows = [f for f in at_ctx if f["quant"] == rec["quant"] and f["class"] == cls
+        rows = [f for f in by_quant_rows.get(rec["quant"], []) if f["class"] == cls
                 and f["verdict"] != "too_small" and f["max_context_tokens"] is not None]
         if rows:
             top = max(rows, key=lambda f: (f["max_context_tokens"], f["usable_gb"], f["device_id"]))

@@ -6,6 +6,11 @@ Layout under the exports root (see exports/README.md):
     releases/<run_id>/            a complete, validated release (the last 3 published are kept)
     latest -> releases/<run_id>   symlink, replaced with os.replace (readers never see a mix)
 
+Incremental: a model's page and device-fit file are rebuilt only when the hash of what they are
+computed from changed (catalog/exports/reuse.py); otherwise the previous release's files are
+hard-linked in, and their checksums come from its manifest. The models to rebuild are computed in
+batches, so device_fit is evaluated only for them.
+
 Determinism: pages whose content (everything but `generated_at` and `provenance.fetched_at`) is
 unchanged are copied byte for byte from the previous release, so their `generated_at` is the time
 of their last content change. changes.json is likewise carried over when the content of the
@@ -29,11 +34,11 @@ from typing import Any
 import duckdb
 
 from catalog.exports import changes as changes_mod
-from catalog.exports import validate
+from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
 from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, build_model_page
 from catalog.exports.slug import page_paths, safe_join
-from catalog.exports.tables import write_tables
+from catalog.exports.tables import fit_path, write_model_fit, write_tables
 from catalog.staging import PublishBlocked
 
 KEEP_RELEASES = 3
@@ -42,6 +47,7 @@ RELEASES = "releases"
 LATEST = "latest"
 STAGING_PREFIX = ".staging-"
 CONTENT_EXCLUDED = ("changes.json", "manifest.json")
+FIT_BATCH = 100   # models whose device_fit rows are computed together (≈1.5M rows at 300 devices)
 
 
 class ExportRefused(PublishBlocked):
@@ -58,11 +64,13 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)     # models without a page, and why
+    carried: int = 0                                      # models whose files the previous release had
 
     def summary_rows(self) -> dict[str, int]:
         """Rows of the top-level files, plus the page count (for the run report)."""
         out = {k: v for k, v in self.rows.items() if "/" not in k}
         out["models/*.json"] = sum(1 for k in self.rows if k.startswith("models/"))
+        out["device_fit/*.csv"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
         return out
 
 
@@ -79,8 +87,11 @@ def _sha256(path: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
+    """Write through a new file: path may be a hard link shared with an earlier release."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _stable(page: dict[str, Any]) -> dict[str, Any]:
@@ -153,12 +164,15 @@ def _prune(root: Path, keep: int = KEEP_RELEASES) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _content_sha(files: dict[str, Path]) -> str:
+def _content_sha(files: dict[str, Path], known: dict[str, dict[str, Any]] | None = None) -> str:
+    """One hash over every file's path and sha256 (known: checksums already in a manifest)."""
+    known = known or {}
     h = hashlib.sha256()
     for rel in sorted(files):
         if rel in CONTENT_EXCLUDED:
             continue
-        h.update(f"{rel}\0{_sha256(files[rel])}\n".encode())
+        sha = known[rel]["sha256"] if "sha256" in known.get(rel, {}) else _sha256(files[rel])
+        h.update(f"{rel}\0{sha}\n".encode())
     return h.hexdigest()
 
 
@@ -167,53 +181,96 @@ def _csv_rows(path: Path) -> int:
         return max(0, sum(1 for _ in csv.reader(fh)) - 1)
 
 
+def _index_entry(rid: str, page: dict[str, Any]) -> dict[str, Any]:
+    spec, faq = page["specifications"], page["faq"]
+    return {
+        "id": rid, "name": page["name"], "publisher": spec["publisher"], "family": spec["family"],
+        "params_total": spec["params_total"], "params_active": spec["params_active"],
+        "context_length": spec["context_length"], "license": spec["license"],
+        "release_date": spec["release_date"],
+        "min_memory_gb": faq["minimum_memory"]["vram_gb"],
+        "min_memory_quant": faq["minimum_memory"]["quant"],
+        "recommended_quant": page["summary"]["recommended_quant"],
+        "recommended_vram_gb": page["summary"]["vram_gb"],
+        "page_path": page["page_path"],
+    }
+
+
+def _build_model(con: duckdb.DuckDBPyConnection, rid: str, rel: str, staging: Path,
+                 previous: Path | None, now: str) -> tuple[dict[str, Any], int, int]:
+    """Write one model's page and device-fit file; returns (index entry, page rows, fit rows)."""
+    page = build_model_page(con, rid)     # PageIncomplete: no files for this model
+    page["page_path"] = rel
+    target = safe_join(staging, rel)
+    old = safe_join(previous, rel) if previous else None
+    old_page = _load_json(old) if old and old.is_file() else None
+    if old_page is not None and old_page.get("schema_version") == SCHEMA_VERSION \
+            and _stable(old_page) == _stable(page):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(old, target)  # unchanged: the very same bytes, its generated_at kept
+    else:
+        page["generated_at"] = now
+        _write(target, dumps(page))
+    fit_rows = write_model_fit(con, rid, safe_join(staging, fit_path(rel)))
+    return _index_entry(rid, page), len(page["quantizations"]), fit_rows
+
+
+@contextlib.contextmanager
+def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[None]:
+    """device_fit for these models only, as a temp table shadowing the view (the filter reaches
+    model_quant_memory, so the cost is per model, whatever the size of the catalogue)."""
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE device_fit AS "
+                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id)", {"ids": repo_ids})
+        yield
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.device_fit")
+
+
 def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
-                  now: str) -> tuple[dict[str, int], dict[str, Any], list[str]]:
+                  now: str) -> tuple[dict[str, int], dict[str, Any], list[str], dict[str, dict[str, Any]]]:
     """Write every file of a release into staging.
 
-    Returns rows per file, the changes document, and the models left without a page (why).
+    Returns rows per file, the changes document, the models left without a page (why), and what
+    the manifest should say of each per-model file (`inputs`, and for carried files their
+    previous entry).
     """
     rows = write_tables(con, staging)
     ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
     paths = page_paths(ids)
-    index, skipped = [], []
+    inputs = reuse.model_inputs(con)
+    before = reuse.PreviousRelease(previous)
+    index: dict[str, dict[str, Any]] = {}
+    ledger: dict[str, dict[str, Any]] = {}
+    todo, skipped = [], []
     for rid in ids:
         rel = paths[rid]
-        target = safe_join(staging, rel)
-        try:
-            page = build_model_page(con, rid)
-        except PageIncomplete as incomplete:
-            skipped.append(str(incomplete))   # listed in the analyst CSVs, no page until facts exist
+        carried = before.carry(rid, [rel, fit_path(rel)], inputs[rid], staging)
+        if carried is None:
+            todo.append(rid)
             continue
-        page["page_path"] = rel
-        old = safe_join(previous, rel) if previous else None
-        old_page = _load_json(old) if old and old.is_file() else None
-        if old_page is not None and old_page.get("schema_version") == SCHEMA_VERSION \
-                and _stable(old_page) == _stable(page):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(old, target)  # unchanged: the very same bytes, its generated_at kept
-        else:
-            page["generated_at"] = now
-            _write(target, dumps(page))
-        rows[rel] = len(page["quantizations"])
-        spec, faq = page["specifications"], page["faq"]
-        index.append({
-            "id": rid, "name": page["name"], "publisher": spec["publisher"], "family": spec["family"],
-            "params_total": spec["params_total"], "params_active": spec["params_active"],
-            "context_length": spec["context_length"], "license": spec["license"],
-            "release_date": spec["release_date"],
-            "min_memory_gb": faq["minimum_memory"]["vram_gb"],
-            "min_memory_quant": faq["minimum_memory"]["quant"],
-            "recommended_quant": page["summary"]["recommended_quant"],
-            "recommended_vram_gb": page["summary"]["vram_gb"],
-            "page_path": rel,
-        })
-    _write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": index}))
-    rows["models.json"] = len(index)
+        index[rid] = carried.index_entry
+        ledger.update(carried.files)
+        rows.update({path: entry["rows"] for path, entry in carried.files.items()})
+    for start in range(0, len(todo), FIT_BATCH):
+        batch = todo[start:start + FIT_BATCH]
+        with fit_batch(con, batch):
+            for rid in batch:
+                rel = paths[rid]
+                try:
+                    index[rid], rows[rel], rows[fit_path(rel)] = _build_model(
+                        con, rid, rel, staging, previous, now)
+                except PageIncomplete as incomplete:
+                    skipped.append(str(incomplete))   # listed in the analyst CSVs, no page until facts exist
+                    continue
+                ledger[rel] = ledger[fit_path(rel)] = {"inputs": inputs[rid]}
+    entries = [index[rid] for rid in ids if rid in index]
+    _write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
+    rows["models.json"] = len(entries)
 
     shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
     files = {p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()}
-    content = _content_sha(files)
+    content = _content_sha(files, ledger)
     prev_manifest = _load_json(previous / "manifest.json") if previous else None
     if prev_manifest and prev_manifest.get("content_sha256") == content \
             and (previous / "changes.json").is_file():
@@ -225,23 +282,33 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
             from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
         _write(staging / "changes.json", dumps(doc))
     rows["changes.json"] = changes_mod.count(doc)
-    return rows, doc, skipped
+    return rows, doc, skipped, ledger
 
 
-def write_manifest(staging: Path, run_id: str, now: str, rows: dict[str, int], changed: bool) -> dict:
+def write_manifest(staging: Path, run_id: str, now: str, rows: dict[str, int], changed: bool,
+                   ledger: dict[str, dict[str, Any]] | None = None) -> dict:
+    """manifest.json, written last; checksums of carried files come from the ledger."""
+    ledger = ledger or {}
     files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     entries = []
     for rel in files:
         if rel == "manifest.json":
             continue
         path = staging / rel
+        known = ledger.get(rel, {})
         n = rows.get(rel)
         if n is None and rel.endswith(".csv"):
             n = _csv_rows(path)
-        entries.append({"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size, "rows": n})
+        if "sha256" in known:   # carried: the same inode as the previous release's file
+            entry = {"path": rel, "sha256": known["sha256"], "bytes": known["bytes"], "rows": n}
+        else:
+            entry = {"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size, "rows": n}
+        if "inputs" in known:
+            entry["inputs"] = known["inputs"]
+        entries.append(entry)
     manifest = {
         "run_id": run_id, "schema_version": SCHEMA_VERSION, "generated_at": now,
-        "content_sha256": _content_sha({e["path"]: staging / e["path"] for e in entries}),
+        "content_sha256": _content_sha({e["path"]: staging / e["path"] for e in entries}, ledger),
         "changed": changed, "files": entries,
     }
     path = staging / "manifest.json"
@@ -267,9 +334,10 @@ def _swap(root: Path, release: Path, run_id: str) -> None:
 # The views a release reads, with the key their readers filter on. During an export each is
 # materialized once as a temp table of the same name (temp objects shadow the views), sorted so a
 # page's `WHERE repo_id = ?` reads only its own row groups: without it, every page recomputed
-# catalogue-wide views, and page time grew with the catalogue (docs/performance.md).
+# catalogue-wide views, and page time grew with the catalogue (docs/performance.md). device_fit is
+# not among them: 150M rows at 10,000 models; it is computed per batch of rebuilt models (fit_batch).
 MATERIALIZED = {"models": "repo_id", "quantizations": "repo_id", "context_memory": "repo_id",
-                "device_fit": "repo_id", "devices": "device_id", "gguf_files": "base_repo_id"}
+                "devices": "device_id", "gguf_files": "base_repo_id"}
 
 
 @contextlib.contextmanager
@@ -303,8 +371,9 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     now = _now()
 
     with materialized(con):
-        rows, doc, skipped = build_release(con, staging, previous, now)
-    problems = validate.validate_release(staging)
+        rows, doc, skipped, ledger = build_release(con, staging, previous, now)
+    carried = {path for path, known in ledger.items() if "sha256" in known}
+    problems = validate.validate_release(staging, trusted=carried)
     prev_manifest = _load_json(previous / "manifest.json") if previous else None
     if prev_manifest and not force:
         before = next((f["rows"] for f in prev_manifest["files"] if f["path"] == "models.json"), None)
@@ -312,7 +381,8 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
         if before and after < before * (1 - MAX_MODEL_DROP):
             problems.append(f"model count dropped from {before} to {after} (more than "
                             f"{MAX_MODEL_DROP:.0%}); publish with force=True if intended")
-    content = _content_sha({p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()})
+    content = _content_sha({p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()},
+                           ledger)
     changed = not (prev_manifest and prev_manifest.get("content_sha256") == content)
     if problems:
         rejected = root / RELEASES / f".rejected-{run_id}"
@@ -320,9 +390,10 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
         _prune(root)
         raise ExportRefused(f"exports not published ({len(problems)} problem(s), set kept in {rejected}): "
                             + "; ".join(problems[:5]))
-    write_manifest(staging, run_id, now, rows, changed)
+    write_manifest(staging, run_id, now, rows, changed, ledger)
     os.rename(staging, release)
     _swap(root, release, run_id)
     _prune(root)
     return ExportResult(run_id=run_id, release=release, published=True, changed=changed,
-                        content_sha256=content, rows=rows, changes=doc["counts"], skipped=skipped)
+                        content_sha256=content, rows=rows, changes=doc["counts"], skipped=skipped,
+                        carried=sum(1 for path in carried if path.startswith("models/")))

@@ -1,5 +1,10 @@
 """Analyst tables as CSV, and devices.json, written by DuckDB COPY in a fixed order.
 
+device_fit is not one file but one per model (`device_fit/<publisher>/<name>.csv`, next to the
+model's page): at 10,000 models × 25 quants × 300 devices it is 150M rows, 16.5 GB as one CSV,
+and a nightly run could not rewrite it in time (docs/performance.md). Per model, a file is
+rewritten only when that model's inputs change, like its page.
+
 Columns are listed (a `SELECT *` would change the contract when a view gains a column) and
 volatile columns (fetch times) are left out, so an unchanged catalogue writes identical bytes.
 """
@@ -46,7 +51,6 @@ CSV_TABLES: dict[str, tuple[str, list[str], str]] = {
     "models.csv": ("models", MODELS_COLUMNS, "repo_id"),
     "quantizations.csv": ("quantizations", QUANTIZATIONS_COLUMNS, "repo_id, quant"),
     "context_memory.csv": ("context_memory", CONTEXT_MEMORY_COLUMNS, "repo_id, quant, context_tokens"),
-    "device_fit.csv": ("device_fit", DEVICE_FIT_COLUMNS, "repo_id, quant, device_id, context_tokens"),
     "devices.csv": ("devices", DEVICES_COLUMNS, "device_id"),
 }
 
@@ -62,13 +66,30 @@ def _column(c: str) -> str:
     return c
 
 
-def _select(view: str, columns: list[str], order: str) -> str:
+def _select(view: str, columns: list[str], order: str, where: str = "true") -> str:
     cols = ", ".join(_column(c) for c in columns)
-    return f"SELECT {cols} FROM {view} ORDER BY {order}"
+    return f"SELECT {cols} FROM {view} WHERE {where} ORDER BY {order}"
 
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+FIT_DIR = "device_fit"
+FIT_ORDER = "quant, device_id, context_tokens"
+
+
+def fit_path(page_path: str) -> str:
+    """`models/<p>/<n>.json` → `device_fit/<p>/<n>.csv` (page paths are already safe and unique)."""
+    return f"{FIT_DIR}/{page_path.removeprefix('models/').removesuffix('.json')}.csv"
+
+
+def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, path: Path) -> int:
+    """One model's device_fit rows as CSV (the contract's columns and order); returns the rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    query = _select("device_fit", DEVICE_FIT_COLUMNS, FIT_ORDER, where="repo_id = $repo_id")
+    return int(con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT csv, HEADER true)",
+                           {"repo_id": repo_id}).fetchone()[0])
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from catalog import paths
 from catalog.exports.slug import UnsafePath, safe_join
-from catalog.exports.tables import CSV_TABLES
+from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, FIT_DIR, fit_path
 
 SCHEMA_DIR = paths.ROOT / "exports" / "schema"
 SCHEMA_MAJOR = "v1"
@@ -72,8 +72,18 @@ def page_consistency(page: dict[str, Any], label: str) -> list[str]:
     return out
 
 
-def validate_release(folder: Path, *, with_manifest: bool = False) -> list[str]:
-    """Every problem found in a release folder (staging or published)."""
+def _header(path: Path) -> list[str] | None:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), None)
+
+
+def validate_release(folder: Path, *, with_manifest: bool = False,
+                     trusted: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Every problem found in a release folder (staging or published).
+
+    trusted: per-model files carried over (hard-linked) from the published release, which were
+    validated when it was built; they are checked to exist, not parsed again.
+    """
     problems: list[str] = []
 
     def load(rel: str) -> Any:
@@ -98,6 +108,13 @@ def validate_release(folder: Path, *, with_manifest: bool = False) -> list[str]:
             problems.append(f"models.json: {exc}")
             continue
         listed.add(rel)
+        fit = fit_path(rel)
+        if not (folder / fit).is_file():
+            problems.append(f"{rel}: its device-fit file {fit} is missing")
+        elif fit not in trusted and _header(folder / fit) != DEVICE_FIT_COLUMNS:
+            problems.append(f"{fit}: columns {_header(folder / fit)} != contract {DEVICE_FIT_COLUMNS}")
+        if rel in trusted:
+            continue
         page = load(rel)
         if page is None:
             continue
@@ -110,10 +127,13 @@ def validate_release(folder: Path, *, with_manifest: bool = False) -> list[str]:
     pages = {p.relative_to(folder).as_posix() for p in (folder / "models").rglob("*") if p.is_file()}
     if pages - listed:
         problems.append(f"pages not in models.json: {sorted(pages - listed)[:5]}")
+    fits = {p.relative_to(folder).as_posix() for p in (folder / FIT_DIR).rglob("*") if p.is_file()}
+    orphans = sorted(fits - {fit_path(rel) for rel in listed})
+    if orphans:
+        problems.append(f"device-fit files without a page: {orphans[:5]}")
     for name, (_, columns, _) in CSV_TABLES.items():
         try:
-            with open(folder / name, newline="", encoding="utf-8") as fh:
-                header = next(csv.reader(fh), None)
+            header = _header(folder / name)
         except OSError as exc:
             problems.append(f"{name}: {exc}")
             continue
