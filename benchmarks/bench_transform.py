@@ -1,31 +1,36 @@
 """Transform + export benchmark: synthetic catalogue → real views → real exports, vs plain Python.
 
-    .venv/bin/python benchmarks/bench_transform.py [--models 10000] [--devices 300]
-        [--workdir DIR] [--page-sample 50] [--baseline-sample 20] [--full-pages] [--memory-limit 3GB]
+    .venv/bin/python benchmarks/bench_transform.py [--models 10000] [--devices 300] [--changed 0.01]
+        [--workdir DIR] [--page-sample N] [--baseline-sample 20] [--real-limit 1000] [--full-pages]
+        [--memory-limit 3GB]
 
 1. Not timed: a fresh `catalog.db.connect` database in --workdir, filled in bulk by
    benchmarks/synthetic.py (INSERT ... SELECT over range(): models with full / sliding / mla /
    compressed / recurrent attention, 20–30 real GGUF builds each, devices incl. multi-GPU systems).
 2. Timed, "transform": re-create macros and views (`catalog.db.apply_objects`) and compute
-   device_fit once (an aggregate over every row and column, nothing kept).
-3. Timed, "tables": `catalog.exports.tables.write_tables` (the real COPY of every CSV and
-   devices.json, ORDER BY as published), per file.
-4. Timed, "pages": the per-model JSON pages (`build_model_page` + `dumps`), measured on
-   --page-sample models and scaled to all models unless --full-pages (or models ≤ 500), in which
-   case the real `publish_exports` runs end to end (pages, validation, changes, manifest, swap).
-5. Baseline: benchmarks/baseline.py (plain Python, same process) on --baseline-sample models,
+   quantizations, context_memory and device_fit once (aggregates over every row, nothing kept).
+3. Timed, "exports", two releases: a cold one (no previous release: every model's page and
+   device-fit file is built) and a nightly one after a new commit of --changed of the models
+   (only those are rebuilt; the rest is carried over from the cold release).
+   Up to --real-limit models (or with --full-pages) the real `publish_exports` runs end to end
+   for both. Above it a cold release would take hours, so: the analyst CSVs and the page_inputs
+   hash pass are run for real on the whole catalogue, the per-model cost is measured by
+   rebuilding --page-sample models (default: as many as the nightly changes) through
+   `publish.rebuild_models`, worker processes included, and the two releases are ESTIMATED as
+   tables + page_inputs + models × per model (the output says so; carrying files over is
+   measured only in the real runs).
+4. Baseline: benchmarks/baseline.py (plain Python, same process) on --baseline-sample models,
    scaled to all models; checked against device_fit on those models (max differences printed).
 
-seconds = transform + tables + pages (pages scaled when sampled; the output says so).
-speedup = baseline_seconds / transform: the same arithmetic, each side producing every fit row
-(Python keeps tuples, SQL aggregates them); `speedup_with_device_fit_csv` adds writing
-device_fit.csv to the SQL side, `speedup_end_to_end` divides by `seconds`.
+seconds = transform + the nightly export. speedup = baseline_seconds / transform: the same
+arithmetic, each side producing every fit row (Python keeps tuples, SQL aggregates them).
 The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -46,13 +51,17 @@ import synthetic
 
 from catalog import db
 from catalog.exports import publish, tables
-from catalog.exports.fmt import dumps
-from catalog.exports.page import build_model_page
+from catalog.exports.slug import page_paths
 
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process (ru_maxrss is KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_worker_rss_mb() -> float:
+    """Peak RSS of the largest finished child (the page worker processes)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def say(msg: str) -> None:
@@ -80,14 +89,88 @@ def timed_write_tables(con, folder: Path) -> tuple[dict[str, int], dict[str, flo
     return rows, secs
 
 
+@contextlib.contextmanager
+def timed_stages(stages: dict[str, float]):
+    """Add the time spent in publish's parts to stages (the functions themselves run unchanged)."""
+    targets = [(publish, "write_tables"), (publish, "rebuild_models"), (publish, "write_manifest"),
+               (publish.reuse, "model_inputs"), (publish.validate, "validate_release"),
+               (publish.changes_mod, "changes_document")]
+    originals = [(mod, name, getattr(mod, name)) for mod, name in targets]
+
+    def timed(name, fn):
+        def inner(*a, **k):
+            s = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - s
+        return inner
+    for mod, name, fn in originals:
+        setattr(mod, name, timed(name, fn))
+    try:
+        yield
+    finally:
+        for mod, name, fn in originals:
+            setattr(mod, name, fn)
+
+
+def change_models(con, fraction: float) -> list[str]:
+    """A new commit for a fraction of the models (new sha, licence): changes confined to each model."""
+    ids = [r[0] for r in con.execute("SELECT repo_id FROM hub_models ORDER BY repo_id").fetchall()]
+    picked = sorted(random.Random(2).sample(ids, max(1, round(len(ids) * fraction))))
+    con.execute("""UPDATE hub_models SET sha = md5(sha), license = 'mit',
+                   last_modified = last_modified + INTERVAL 1 DAY WHERE list_contains($ids, repo_id)""",
+                {"ids": picked})
+    return picked
+
+
+def real_exports(con, out: Path, fraction: float) -> dict:
+    """publish_exports end to end: a cold release, then a nightly one after changing a fraction."""
+    result: dict = {}
+    for run in ("cold", "nightly"):
+        if run == "nightly":
+            result["changed_models"] = len(change_models(con, fraction))
+        stages: dict[str, float] = {}
+        t = time.perf_counter()
+        with timed_stages(stages):
+            published = publish.publish_exports(con, out, f"bench-{run}")
+        pages = sum(1 for k in published.rows if k.startswith("models/"))
+        result[run] = {"seconds": time.perf_counter() - t, "stages": stages,
+                       "rebuilt": pages - published.carried, "carried": published.carried}
+        say(f"publish_exports {run:7} {result[run]['seconds']:8.2f} s  rebuilt {result[run]['rebuilt']:,} "
+            f"models, carried {published.carried:,}; " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    return result
+
+
+def sampled_rebuild(con, out: Path, sample: list[str]) -> tuple[float, float]:
+    """Seconds per rebuilt model through publish's own rebuild path (device_fit batches, pages
+    assembled, written and checked in worker processes as publish_exports would for this many),
+    and bytes per page, on a sample."""
+    staging = out / "sample"
+    paths = page_paths(sample)
+    t = time.perf_counter()
+    with publish.materialized(con):
+        results, _, skipped = publish.rebuild_models(con, sample, paths, staging, None,
+                                                     "2026-01-01T00:00:00Z")
+    seconds = time.perf_counter() - t
+    assert not skipped and not [p for r in results for p in r.problems]
+    size = sum((staging / paths[rid]).stat().st_size for rid in sample)
+    return seconds / len(sample), size / len(sample)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=10_000)
     ap.add_argument("--devices", type=int, default=300)
     ap.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder, removed")
-    ap.add_argument("--page-sample", type=int, default=50)
+    ap.add_argument("--page-sample", type=int, default=0,
+                    help="models rebuilt to measure the per-model cost (default: as many as --changed)")
     ap.add_argument("--baseline-sample", type=int, default=20)
-    ap.add_argument("--full-pages", action="store_true", help="run publish_exports end to end")
+    ap.add_argument("--full-pages", action="store_true", help="run publish_exports end to end at any size")
+    ap.add_argument("--real-limit", type=int, default=1000,
+                    help="up to this many models, publish_exports runs end to end (cold, then nightly)")
+    ap.add_argument("--changed", type=float, default=0.01,
+                    help="fraction of models changed before the nightly export")
     ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit (the target is 4 GB RSS)")
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: cores)")
     args = ap.parse_args(argv)
@@ -136,42 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{timings['context_memory']:.2f} [{n_ctx:,}], device_fit {timings['device_fit']:.2f} [{fit_rows:,}])"
         f"  peak RSS {peak_rss_mb():,.0f} MB")
 
-    # 3 + 4. exports
+    # 3 + 4. exports: a cold release (no previous one) and a nightly one (--changed models changed)
     out = work / "exports"
-    pages_scaled = not (args.full_pages or args.models <= 500)
-    if not pages_scaled:
-        t = time.perf_counter()
-        stages: dict[str, float] = {}
-
-        def wrap(mod, name):
-            fn = getattr(mod, name)
-
-            def inner(*a, **k):
-                s = time.perf_counter()
-                try:
-                    return fn(*a, **k)
-                finally:
-                    stages[name] = stages.get(name, 0.0) + time.perf_counter() - s
-            setattr(mod, name, inner)
-            return fn
-
-        originals = [(publish, n, wrap(publish, n)) for n in ("write_tables", "build_model_page",
-                                                                 "write_manifest")]
-        originals.append((publish.validate, "validate_release", wrap(publish.validate, "validate_release")))
-        originals.append((publish.changes_mod, "changes_document",
-                          wrap(publish.changes_mod, "changes_document")))
-        try:
-            result = publish.publish_exports(con, out, "bench-1")
-        finally:
-            for mod, name, fn in originals:
-                setattr(mod, name, fn)
-        export_s = time.perf_counter() - t
-        rows = result.rows
-        say(f"publish_exports        {export_s:8.2f} s  (end to end, {len(rows)} files) " + ", ".join(
-            f"{k} {v:.2f}" for k, v in stages.items()))
-        tables_s, pages_s = stages.get("write_tables", 0.0), export_s - stages.get("write_tables", 0.0)
-        csv_secs = {}
-        csv_rows = {k: v for k, v in rows.items() if "/" not in k}
+    real = args.full_pages or args.models <= args.real_limit
+    if real:
+        runs = real_exports(con, out, args.changed)
+        cold_s, nightly_s = runs["cold"]["seconds"], runs["nightly"]["seconds"]
+        tables_s = runs["nightly"]["stages"].get("write_tables", 0.0)
+        csv_secs: dict[str, float] = {}
+        rebuilt, changed = runs["nightly"]["rebuilt"], runs["changed_models"]
+        per_model = page_bytes = None
     else:
         folder = out / "tables"
         folder.mkdir(parents=True, exist_ok=True)
@@ -180,26 +237,26 @@ def main(argv: list[str] | None = None) -> int:
         say(f"tables (write_tables)  {tables_s:8.2f} s  " + ", ".join(
             f"{k} {csv_secs[k]:.2f} s [{csv_rows[k]:,} rows, {(folder / k).stat().st_size / 1e9:.2f} GB]"
             for k in csv_secs) + f"  peak RSS {peak_rss_mb():,.0f} MB")
-        ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
-        sample = random.Random(0).sample(ids, min(args.page_sample, len(ids)))
         t = time.perf_counter()
-        with publish.materialized(con):   # as publish_exports does: the views computed once
-            materialize_s = time.perf_counter() - t
-            t = time.perf_counter()
-            size = 0
-            for rid in sample:
-                page = build_model_page(con, rid)
-                page["generated_at"] = "2026-01-01T00:00:00Z"
-                size += len(dumps(page).encode())
-            per_page = (time.perf_counter() - t) / len(sample)
-        pages_s = materialize_s + per_page * len(ids)
-        say(f"materialize views      {materialize_s:8.2f} s  (temp tables shadowing the exported views)")
-        say(f"pages (SAMPLED)        {pages_s:8.2f} s  scaled from {len(sample)} pages: "
-            f"{per_page * 1000:.1f} ms "
-            f"per page (build_model_page + JSON), {size / len(sample) / 1e3:,.0f} kB per page → "
-            f"{size / len(sample) * len(ids) / 1e9:.2f} GB for {len(ids):,} pages; not included: schema "
-            f"validation, changes.json, manifest hashing")
-    seconds = transform + tables_s + pages_s
+        with publish.materialized(con):
+            n_inputs = len(publish.reuse.model_inputs(con))
+        inputs_s = time.perf_counter() - t
+        say(f"materialize + page_inputs {inputs_s:5.2f} s  ({n_inputs:,} models hashed)")
+        ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
+        changed = rebuilt = max(1, round(len(ids) * args.changed))
+        sample = sorted(random.Random(0).sample(ids, min(args.page_sample or rebuilt, len(ids))))
+        per_model, page_bytes = sampled_rebuild(con, out, sample)
+        cold_s = tables_s + inputs_s + per_model * len(ids)
+        nightly_s = tables_s + inputs_s + per_model * rebuilt
+        say(f"per rebuilt model (SAMPLED) {per_model * 1000:.0f} ms on {len(sample)} models through "
+            f"publish.rebuild_models ({publish.default_workers(len(sample))} worker processes: device_fit "
+            f"batch, page, device-fit CSV, JSON, schema + consistency check), "
+            f"{page_bytes / 1e6:.2f} MB per page")
+        say(f"export cold (ESTIMATE) {cold_s:8.2f} s  tables + page_inputs + {len(ids):,} models × per model")
+        say(f"export nightly (ESTIMATE) {nightly_s:5.2f} s  tables + page_inputs + {rebuilt:,} changed "
+            f"models × per model (carrying the other models' files over: see the real runs at ≤ "
+            f"{args.real_limit:,} models)")
+    seconds = transform + nightly_s
     rss_sql = peak_rss_mb()
 
     # 5. baseline
@@ -234,17 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     say(f"baseline vs SQL on {len(py_rows):,} rows (SQL has {len(sql):,}): max |diff| " + ", ".join(
         f"{k} {v:.3g}" for k, v in diffs.items()))
 
-    arithmetic_s = transform
-    speedup = baseline_seconds / arithmetic_s if arithmetic_s else None
-    with_csv = transform + csv_secs.get("device_fit.csv", 0.0)
+    speedup = baseline_seconds / transform if transform else None
     say(f"speedup                {speedup:8.1f} ×  baseline {baseline_seconds:.1f} s / "
-        f"transform {arithmetic_s:.1f} s "
-        f"(every fit row computed, nothing written); ×{baseline_seconds / with_csv:.2f} with device_fit.csv "
-        f"written; end to end ×{baseline_seconds / seconds:.3f}")
-    say(f"total                  {seconds:8.2f} s  (transform {transform:.1f} + tables {tables_s:.1f} "
-        f"+ pages "
-        f"{pages_s:.1f}{' scaled' if pages_scaled else ''})  peak RSS {rss_sql:,.0f} MB (baseline run after: "
-        f"{peak_rss_mb():,.0f} MB)")
+        f"transform {transform:.1f} s (every fit row computed by both)")
+    say(f"total                  {seconds:8.2f} s  transform {transform:.1f} + nightly export {nightly_s:.1f}"
+        f"{'' if real else ' (estimate)'}; cold export {cold_s:.1f} s{'' if real else ' (estimate)'}; "
+        f"peak RSS {rss_sql:,.0f} MB (baseline run after: {peak_rss_mb():,.0f} MB), each page worker "
+        f"≤ {peak_worker_rss_mb():,.0f} MB")
     con.close()
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
@@ -252,12 +305,14 @@ def main(argv: list[str] | None = None) -> int:
         "models": args.models, "devices": args.devices, "fit_rows": fit_rows,
         "quantization_rows": n_quant, "context_memory_rows": n_ctx,
         "seconds": round(seconds, 2), "transform_seconds": round(transform, 2),
+        "export_nightly_seconds": round(nightly_s, 2), "export_cold_seconds": round(cold_s, 2),
+        "exports_estimated": not real, "changed_models": changed, "rebuilt_models": rebuilt,
         "tables_seconds": round(tables_s, 2), "table_seconds": {k: round(v, 2) for k, v in csv_secs.items()},
-        "pages_seconds": round(pages_s, 2), "pages_scaled_from_sample": pages_scaled,
-        "peak_rss_mb": round(rss_sql, 1), "baseline_seconds": round(baseline_seconds, 2),
+        "per_model_seconds": round(per_model, 3) if per_model else None,
+        "page_mb": round(page_bytes / 1e6, 2) if page_bytes else None,
+        "peak_rss_mb": round(rss_sql, 1), "peak_worker_rss_mb": round(peak_worker_rss_mb(), 1),
+        "baseline_seconds": round(baseline_seconds, 2),
         "baseline_scaled_from_models": len(sample), "speedup": round(speedup, 1) if speedup else None,
-        "speedup_with_device_fit_csv": round(baseline_seconds / with_csv, 2),
-        "speedup_end_to_end": round(baseline_seconds / seconds, 3),
         "baseline_max_diff": diffs, "memory_limit": args.memory_limit, "cores": os.cpu_count(),
     }))
     return 0

@@ -22,7 +22,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from catalog import checks, db, devices, exports, hub, runs, store
+from catalog import calibration, checks, db, devices, exports, hub, runs, store
 from catalog.gguf import refresh as gguf_refresh
 from catalog.hub.client import current_budget, hub_api, hub_token
 from catalog.report import RunSummary, progress
@@ -135,7 +135,7 @@ def report(summary: RunSummary) -> None:
 @flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=16))
 def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
                     settings_path: str | None = None, vendor_pages: bool = True) -> RunSummary | Failed:
-    """Discover → models → GGUF headers → devices → (views) → data checks → export → report."""
+    """Discover → models → GGUF headers → devices → calibration → data checks → export → report."""
     settings = load_settings(Path(settings_path) if settings_path else None)
     summary = RunSummary(str(uuid.uuid4()))
     cache_dir = str(Path(db_path).parent / "hub-cache")
@@ -148,6 +148,8 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
             read_gguf_headers(con, summary, endpoint, settings)
             stage("devices")
             refresh_device_specs(con, summary, vendor_pages)
+            stage("calibration")
+            summary.add("recalibrated_quants", len(calibration.recalibrate(con, summary.run_id)))
             stage("data checks")
             run_data_checks(con, summary)
             stage("export")

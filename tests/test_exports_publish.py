@@ -182,9 +182,9 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     shutil.copytree(incremental, full, symlinks=True)
     pages = sorted(m["id"] for m in json.loads((first.release / "models.json").read_text())["models"])
     built: list[str] = []
-    real_build = publish.build_model_page
-    monkeypatch.setattr(publish, "build_model_page",
-                        lambda con, rid, **kw: built.append(rid) or real_build(con, rid, **kw))
+    real_read = publish.read_page_rows
+    monkeypatch.setattr(publish, "read_page_rows",
+                        lambda con, rid, **kw: built.append(rid) or real_read(con, rid, **kw))
 
     # Nothing changed: every model's files are the previous release's (hard links), none is built.
     same = _publish(db, incremental, "run-b")
@@ -220,6 +220,25 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     con.close()
     device = _publish(db, incremental, "run-d")
     assert sorted(built) == pages and device.carried == 0
+
+
+def test_pages_built_by_worker_processes_are_the_pages_built_here(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "_now", lambda: "2026-12-01T03:00:00.000000Z")
+    here = _publish(db, tmp_path / "here", "run-a", workers=0)
+    pooled = _publish(db, tmp_path / "pooled", "run-a", workers=2)
+    assert _files(here.release) == _files(pooled.release)
+
+
+def test_a_page_that_fails_its_check_as_it_is_written_is_not_published(db, tmp_path, monkeypatch):
+    """Rebuilt pages are checked where they are written (not again by validate_release)."""
+    root = tmp_path / "exports"
+    first = _publish(db, root, "run-a")
+    monkeypatch.setattr(publish.reuse, "code_hash", lambda: "changed exporter")   # rebuild every page
+    monkeypatch.setattr("catalog.exports.render.page_consistency",
+                        lambda page, label: [f"{label}: contradicts itself"] if page["id"] == QWEN3 else [])
+    with pytest.raises(ExportRefused, match=r"qwen3-30b-a3b\.json: contradicts itself"):
+        _publish(db, root, "run-b", workers=0)
+    assert (root / "latest").resolve() == first.release.resolve()
 
 
 def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
@@ -273,13 +292,16 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "pages":                      # mid-way through the pages in the staging folder
-    real, count = publish._write, [0]
-    def write(path, text):
-        real(path, text)
+    from catalog.exports import render
+    publish.reuse.code_hash = lambda: "another exporter"   # every page is rebuilt
+    real, count = render.render, [0]
+    def render_then_die(*a, **k):
+        done = real(*a, **k)
         count[0] += 1
         if count[0] == 3:
             die()
-    publish._write = write
+        return done
+    render.render = render_then_die
 elif point == "manifest":                 # staging complete, manifest written, not yet renamed
     real_m = publish.write_manifest
     def write_manifest(*a, **k):

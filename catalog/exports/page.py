@@ -13,6 +13,7 @@ speed, and speeds are only given for devices that fit (else `gpus_needed`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,11 +37,28 @@ class PageIncomplete(ModelNotFound):
     """The model is catalogued, but too little is known for a page (e.g. its config was gated)."""
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
-    """Rows as dicts, read on con itself (fully fetched), so the export's temp tables are seen."""
+Table = tuple[list[str], list[tuple]]   # column names, rows: cheap to pickle to a worker process
+
+
+def _table(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Table:
+    """Rows read on con itself (fully fetched), so the export's temp tables are seen."""
     result = con.execute(sql, params or [])
-    cols = [d[0] for d in result.description]
-    return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
+    return [d[0] for d in result.description], result.fetchall()
+
+
+def _dicts(table: Table) -> list[dict[str, Any]]:
+    cols, rows = table
+    return [dict(zip(cols, row, strict=True)) for row in rows]
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """Everything one page is computed from, read from the catalogue: the I/O half of a page."""
+    repo_id: str
+    ctx: int            # the context the device-fit lists are at
+    default_ctx: int    # 2,048 or the model's maximum if smaller
+    full_ctx: int
+    tables: dict[str, Table]
 
 
 def device_class(d: dict[str, Any]) -> str:
@@ -112,18 +130,25 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
     device_fit holds 2,048 and the full context, so those are the values accepted. The page's
     `generated_at` is left None: the publisher stamps it (see publish.py).
     """
-    models = _rows(con, "SELECT * FROM models WHERE repo_id = ?", [repo_id])
-    if not models:
+    return assemble_page(read_page_rows(con, repo_id, context_tokens=context_tokens))
+
+
+def read_page_rows(con: duckdb.DuckDBPyConnection, repo_id: str, *,
+                   context_tokens: int | None = None) -> PageRows:
+    """Every row a page needs (raises ModelNotFound, PageIncomplete, or ValueError for a context
+    device_fit does not hold)."""
+    models = _table(con, "SELECT * FROM models WHERE repo_id = ?", [repo_id])
+    if not models[1]:
         raise ModelNotFound(repo_id)
-    m = models[0]
-    profile = _rows(con, "SELECT * FROM runtime_profiles WHERE is_default")[0]
-    quants = _rows(con, """
+    m = _dicts(models)[0]
+    profile = _table(con, "SELECT * FROM runtime_profiles WHERE is_default")
+    quants = _table(con, """
         SELECT q.*, coalesce(qt.sort_order, 1000) AS sort_order
         FROM quantizations q LEFT JOIN quant_types qt USING (quant)
         WHERE q.repo_id = ? ORDER BY q.vram_bytes, q.quant""", [repo_id])
-    if not quants:
+    if not quants[1]:
         raise PageIncomplete(f"{repo_id}: no quantizations (parameter count unknown)")
-    if m["context_length"] is None or any(q["vram_full_context_gb"] is None for q in quants):
+    if m["context_length"] is None or any(q["vram_full_context_gb"] is None for q in _dicts(quants)):
         raise PageIncomplete(f"{repo_id}: context length or attention layout unknown "
                              "(config.json missing or not readable)")
     default_ctx = min(2048, int(m["context_length"] or 2048))
@@ -132,31 +157,49 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
     available = sorted({default_ctx, full_ctx})
     if ctx not in available:
         raise ValueError(f"context_tokens {ctx}: device_fit holds {available} for {repo_id}")
+    tables = {
+        "models": models, "profile": profile, "quants": quants,
+        "fits": _table(con, """
+            SELECT f.*, d.name, d.vendor, d.kind, d.segment, d.unified, d.bandwidth_gbps, d.backend,
+                   d.memory_gb, d.usable_memory_gb
+            FROM device_fit f JOIN devices d USING (device_id)
+            WHERE f.repo_id = ? AND f.context_tokens IN (?, ?)
+            ORDER BY f.quant, f.device_id, f.context_tokens""", [repo_id, ctx, full_ctx]),
+        "files": _table(con, """
+            SELECT gguf_repo_id, build_path, quant, path, shard, shard_count, download_url, repo_sha
+            FROM gguf_files WHERE base_repo_id = ? AND shard = 1
+            ORDER BY gguf_repo_id, build_path""", [repo_id]),
+        "memory": _table(con, """
+            SELECT quant, context_tokens, kv_cache_gb, vram_gb FROM context_memory
+            WHERE repo_id = ? ORDER BY quant, context_tokens""", [repo_id]),
+        "candidates": _table(con, """
+            SELECT source, params_total, params_active, chosen, rejected_reason
+            FROM param_candidates WHERE repo_id = ? ORDER BY chosen DESC, source""", [repo_id]),
+        "speed": _table(con, "SELECT * FROM speed_constants WHERE profile = ?",
+                        [_dicts(profile)[0]["profile"]]),
+        "rtx": _table(con, """SELECT device_id, name, memory_gb, usable_memory_gb FROM devices
+                              WHERE device_id = ?""", [RTX_5090]),
+    }
+    return PageRows(repo_id, ctx, default_ctx, full_ctx, tables)
 
-    fits = _rows(con, """
-        SELECT f.*, d.name, d.vendor, d.kind, d.segment, d.unified, d.bandwidth_gbps, d.backend,
-               d.memory_gb, d.usable_memory_gb
-        FROM device_fit f JOIN devices d USING (device_id)
-        WHERE f.repo_id = ? AND f.context_tokens IN (?, ?)
-        ORDER BY f.quant, f.device_id, f.context_tokens""", [repo_id, ctx, full_ctx])
+
+def assemble_page(source: PageRows) -> dict[str, Any]:
+    """The page from its rows: pure, so it can run in a worker process (publish.py)."""
+    repo_id, ctx, default_ctx, full_ctx = source.repo_id, source.ctx, source.default_ctx, source.full_ctx
+    t = source.tables
+    m = _dicts(t["models"])[0]
+    profile = _dicts(t["profile"])[0]
+    quants = _dicts(t["quants"])
+    fits = _dicts(t["fits"])
     at_ctx = [f for f in fits if f["context_tokens"] == ctx]
     at_full = {(f["quant"], f["device_id"]): f for f in fits if f["context_tokens"] == full_ctx}
     for f in at_ctx:
         f["class"] = device_class(f)
-
-    files = _rows(con, """
-        SELECT gguf_repo_id, build_path, quant, path, shard, shard_count, download_url, repo_sha
-        FROM gguf_files WHERE base_repo_id = ? AND shard = 1
-        ORDER BY gguf_repo_id, build_path""", [repo_id])
+    files = _dicts(t["files"])
     first_file = {(f["gguf_repo_id"], f["quant"]): f for f in reversed(files)}
-    memory = _rows(con, """
-        SELECT quant, context_tokens, kv_cache_gb, vram_gb FROM context_memory
-        WHERE repo_id = ? ORDER BY quant, context_tokens""", [repo_id])
-    candidates = _rows(con, """
-        SELECT source, params_total, params_active, chosen, rejected_reason
-        FROM param_candidates WHERE repo_id = ? ORDER BY chosen DESC, source""", [repo_id])
-    speed_consts = {s["backend"]: s for s in _rows(
-        con, "SELECT * FROM speed_constants WHERE profile = ?", [profile["profile"]])}
+    memory = _dicts(t["memory"])
+    candidates = _dicts(t["candidates"])
+    speed_consts = {s["backend"]: s for s in _dicts(t["speed"])}
 
     rec = _pick_recommended(quants)
     smallest = quants[0]
@@ -273,8 +316,7 @@ def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,
     single_names = _names(rec_hw["single_gpu"])
     no_single = not rec_hw["single_gpu"]
 
-    rtx = _rows(con, "SELECT device_id, name, memory_gb, usable_memory_gb FROM devices WHERE device_id = ?",
-                [RTX_5090])
+    rtx = _dicts(t["rtx"])
     rtx_faq = None
     if rtx:
         r = rtx[0]

@@ -36,7 +36,8 @@ import duckdb
 from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
-from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, build_model_page
+from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
+from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
 from catalog.staging import PublishBlocked
@@ -86,28 +87,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write(path: Path, text: str) -> None:
-    """Write through a new file: path may be a hard link shared with an earlier release."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _stable(page: dict[str, Any]) -> dict[str, Any]:
-    """The page without the fields that move when nothing else does."""
-    out = dict(page, generated_at=None)
-    out["provenance"] = dict(page["provenance"], fetched_at=None)
-    return out
-
-
-def _load_json(path: Path) -> Any | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def published_release(root: Path) -> Path | None:
     """The folder `latest` points to, if it is a complete release (has a manifest)."""
     link = root / LATEST
@@ -118,7 +97,7 @@ def published_release(root: Path) -> Path | None:
 
 
 def _generated_at(release: Path) -> str:
-    manifest = _load_json(release / "manifest.json") or {}
+    manifest = load_json(release / "manifest.json") or {}
     return str(manifest.get("generated_at", ""))
 
 
@@ -181,40 +160,6 @@ def _csv_rows(path: Path) -> int:
         return max(0, sum(1 for _ in csv.reader(fh)) - 1)
 
 
-def _index_entry(rid: str, page: dict[str, Any]) -> dict[str, Any]:
-    spec, faq = page["specifications"], page["faq"]
-    return {
-        "id": rid, "name": page["name"], "publisher": spec["publisher"], "family": spec["family"],
-        "params_total": spec["params_total"], "params_active": spec["params_active"],
-        "context_length": spec["context_length"], "license": spec["license"],
-        "release_date": spec["release_date"],
-        "min_memory_gb": faq["minimum_memory"]["vram_gb"],
-        "min_memory_quant": faq["minimum_memory"]["quant"],
-        "recommended_quant": page["summary"]["recommended_quant"],
-        "recommended_vram_gb": page["summary"]["vram_gb"],
-        "page_path": page["page_path"],
-    }
-
-
-def _build_model(con: duckdb.DuckDBPyConnection, rid: str, rel: str, staging: Path,
-                 previous: Path | None, now: str) -> tuple[dict[str, Any], int, int]:
-    """Write one model's page and device-fit file; returns (index entry, page rows, fit rows)."""
-    page = build_model_page(con, rid)     # PageIncomplete: no files for this model
-    page["page_path"] = rel
-    target = safe_join(staging, rel)
-    old = safe_join(previous, rel) if previous else None
-    old_page = _load_json(old) if old and old.is_file() else None
-    if old_page is not None and old_page.get("schema_version") == SCHEMA_VERSION \
-            and _stable(old_page) == _stable(page):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(old, target)  # unchanged: the very same bytes, its generated_at kept
-    else:
-        page["generated_at"] = now
-        _write(target, dumps(page))
-    fit_rows = write_model_fit(con, rid, safe_join(staging, fit_path(rel)))
-    return _index_entry(rid, page), len(page["quantizations"]), fit_rows
-
-
 @contextlib.contextmanager
 def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[None]:
     """device_fit for these models only, as a temp table shadowing the view (the filter reaches
@@ -227,14 +172,56 @@ def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[N
         con.execute("DROP TABLE IF EXISTS temp.device_fit")
 
 
-def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
-                  now: str) -> tuple[dict[str, int], dict[str, Any], list[str], dict[str, dict[str, Any]]]:
-    """Write every file of a release into staging.
+def rebuild_models(con: duckdb.DuckDBPyConnection, repo_ids: list[str], paths: dict[str, str], staging: Path,
+                   previous: Path | None, now: str, workers: int | None = None,
+                   ) -> tuple[list[Rendered], dict[str, int], list[str]]:
+    """Write these models' device-fit files and pages into staging.
 
-    Returns rows per file, the changes document, the models left without a page (why), and what
-    the manifest should say of each per-model file (`inputs`, and for carried files their
-    previous entry).
+    device_fit is computed for FIT_BATCH models at a time; rows are read here, pages assembled,
+    written and checked by `workers` processes (default: one per core when there are many).
+    Returns the rendered pages, rows per device-fit file, and the models without a page (why).
     """
+    fit_rows: dict[str, int] = {}
+    skipped: list[str] = []
+    with Renderer(default_workers(len(repo_ids)) if workers is None else workers) as renderer:
+        for start in range(0, len(repo_ids), FIT_BATCH):
+            batch = repo_ids[start:start + FIT_BATCH]
+            with fit_batch(con, batch):
+                for rid in batch:
+                    try:
+                        page_rows = read_page_rows(con, rid)
+                    except PageIncomplete as incomplete:
+                        skipped.append(str(incomplete))   # in the analyst CSVs, no page until facts exist
+                        continue
+                    fit = fit_path(paths[rid])
+                    fit_rows[fit] = write_model_fit(con, rid, safe_join(staging, fit))
+                    renderer.submit(page_rows, paths[rid], staging, previous, now)
+        return renderer.results(), fit_rows, skipped
+
+
+@dataclass
+class Built:
+    """What build_release wrote into staging, for validation and the manifest."""
+    rows: dict[str, int]                  # rows per file
+    changes: dict[str, Any]               # the changes document
+    skipped: list[str]                    # models left without a page, and why
+    ledger: dict[str, dict[str, Any]]     # per-model files: inputs; carried: the previous entry
+    problems: list[str]                   # of the pages built (checked as they were written)
+
+    def trusted(self) -> set[str]:
+        """Per-model files already checked: carried over, or pages checked as they were written."""
+        return {path for path, known in self.ledger.items() if "sha256" in known or known.get("checked")}
+
+    def carried(self) -> int:
+        return sum(1 for path, known in self.ledger.items()
+                   if path.startswith("models/") and "sha256" in known)
+
+
+def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
+                  now: str, workers: int | None = None) -> Built:
+    """Write every file of a release into staging: the analyst CSVs, then per model its page
+    and device-fit file (carried over when its inputs are unchanged, else rebuilt, the pages
+    assembled and checked by `workers` processes), models.json and changes.json."""
     rows = write_tables(con, staging)
     ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
     paths = page_paths(ids)
@@ -242,7 +229,8 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
     before = reuse.PreviousRelease(previous)
     index: dict[str, dict[str, Any]] = {}
     ledger: dict[str, dict[str, Any]] = {}
-    todo, skipped = [], []
+    todo: list[str] = []
+    problems: list[str] = []
     for rid in ids:
         rel = paths[rid]
         carried = before.carry(rid, [rel, fit_path(rel)], inputs[rid], staging)
@@ -252,26 +240,22 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         index[rid] = carried.index_entry
         ledger.update(carried.files)
         rows.update({path: entry["rows"] for path, entry in carried.files.items()})
-    for start in range(0, len(todo), FIT_BATCH):
-        batch = todo[start:start + FIT_BATCH]
-        with fit_batch(con, batch):
-            for rid in batch:
-                rel = paths[rid]
-                try:
-                    index[rid], rows[rel], rows[fit_path(rel)] = _build_model(
-                        con, rid, rel, staging, previous, now)
-                except PageIncomplete as incomplete:
-                    skipped.append(str(incomplete))   # listed in the analyst CSVs, no page until facts exist
-                    continue
-                ledger[rel] = ledger[fit_path(rel)] = {"inputs": inputs[rid]}
+    results, fit_rows, skipped = rebuild_models(con, todo, paths, staging, previous, now, workers)
+    rows.update(fit_rows)
+    for done in results:
+        rel = paths[done.repo_id]
+        index[done.repo_id], rows[rel] = done.index_entry, done.quants
+        problems += done.problems
+        ledger[rel] = {"inputs": inputs[done.repo_id], "checked": True}
+        ledger[fit_path(rel)] = {"inputs": inputs[done.repo_id]}
     entries = [index[rid] for rid in ids if rid in index]
-    _write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
+    write_text(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
     rows["models.json"] = len(entries)
 
     shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
     files = {p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()}
     content = _content_sha(files, ledger)
-    prev_manifest = _load_json(previous / "manifest.json") if previous else None
+    prev_manifest = load_json(previous / "manifest.json") if previous else None
     if prev_manifest and prev_manifest.get("content_sha256") == content \
             and (previous / "changes.json").is_file():
         shutil.copyfile(previous / "changes.json", staging / "changes.json")
@@ -280,9 +264,9 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         doc = changes_mod.changes_document(
             previous, staging, generated_at=now,
             from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
-        _write(staging / "changes.json", dumps(doc))
+        write_text(staging / "changes.json", dumps(doc))
     rows["changes.json"] = changes_mod.count(doc)
-    return rows, doc, skipped, ledger
+    return Built(rows, doc, skipped, ledger, problems)
 
 
 def write_manifest(staging: Path, run_id: str, now: str, rows: dict[str, int], changed: bool,
@@ -353,9 +337,11 @@ def materialized(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
-                    force: bool = False) -> ExportResult:
+                    force: bool = False, workers: int | None = None) -> ExportResult:
     """Build, validate and publish a release under root; raise ExportRefused instead of publishing
-    a set that fails its schemas or sanity checks (the published set is then left untouched)."""
+    a set that fails its schemas or sanity checks (the published set is then left untouched).
+
+    workers: processes assembling pages (default: one per core when there are many to rebuild)."""
     if not run_id or "/" in run_id or run_id.startswith("."):
         raise ValueError(f"bad run id {run_id!r}")
     root = Path(root)
@@ -371,10 +357,10 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     now = _now()
 
     with materialized(con):
-        rows, doc, skipped, ledger = build_release(con, staging, previous, now)
-    carried = {path for path, known in ledger.items() if "sha256" in known}
-    problems = validate.validate_release(staging, trusted=carried)
-    prev_manifest = _load_json(previous / "manifest.json") if previous else None
+        built = build_release(con, staging, previous, now, workers)
+    rows = built.rows
+    problems = built.problems + validate.validate_release(staging, trusted=built.trusted())
+    prev_manifest = load_json(previous / "manifest.json") if previous else None
     if prev_manifest and not force:
         before = next((f["rows"] for f in prev_manifest["files"] if f["path"] == "models.json"), None)
         after = rows["models.json"]
@@ -382,7 +368,7 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
             problems.append(f"model count dropped from {before} to {after} (more than "
                             f"{MAX_MODEL_DROP:.0%}); publish with force=True if intended")
     content = _content_sha({p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()},
-                           ledger)
+                           built.ledger)
     changed = not (prev_manifest and prev_manifest.get("content_sha256") == content)
     if problems:
         rejected = root / RELEASES / f".rejected-{run_id}"
@@ -390,10 +376,10 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
         _prune(root)
         raise ExportRefused(f"exports not published ({len(problems)} problem(s), set kept in {rejected}): "
                             + "; ".join(problems[:5]))
-    write_manifest(staging, run_id, now, rows, changed, ledger)
+    write_manifest(staging, run_id, now, rows, changed, built.ledger)
     os.rename(staging, release)
     _swap(root, release, run_id)
     _prune(root)
     return ExportResult(run_id=run_id, release=release, published=True, changed=changed,
-                        content_sha256=content, rows=rows, changes=doc["counts"], skipped=skipped,
-                        carried=sum(1 for path in carried if path.startswith("models/")))
+                        content_sha256=content, rows=rows, changes=built.changes["counts"],
+                        skipped=built.skipped, carried=built.carried())
