@@ -155,6 +155,7 @@ def nightly_refresh(db_path: str, exports_dir: str, endpoint: str | None = None,
             stage("export")
             published = exports.publish_exports(con, Path(exports_dir), summary.run_id)
             summary.exports, summary.changes = published.summary_rows(), published.changes
+            summary.add("pages_carried_over", published.carried)
             for reason in published.skipped:
                 get_run_logger().warning("export: no page for %s", reason)
             stage("publish")

@@ -143,6 +143,7 @@ def test_export_publishes_a_release_from_a_read_only_catalogue(demo_db, tmp_path
     assert page["id"] == "deepseek-ai/DeepSeek-V4-Flash"
     second = _json(capsys, "--db", str(demo_db), "export", "--out", str(out_dir))
     assert second["run_id"] == first["run_id"] + "-1" and second["changed"] is False
+    assert (first["carried_models"], second["carried_models"]) == (0, 8)   # nothing changed: all carried
 
 
 def test_estimate_is_registered(capsys):

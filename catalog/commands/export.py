@@ -70,13 +70,15 @@ def _run(args: argparse.Namespace) -> int:
         "content_sha256": result.content_sha256,
         "rows": result.rows,
         "changes": result.changes,
+        "carried_models": result.carried,
     }
     if args.json:
         c.print_json(out)
     else:
         files = result.summary_rows()
         print(
-            f"published {result.release} ({'changed' if result.changed else 'unchanged'}): "
+            f"published {result.release} ({'changed' if result.changed else 'unchanged'}; "
+            f"{result.carried} of {files['models/*.json']} models' files carried over): "
             + ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
         )
     return c.OK
