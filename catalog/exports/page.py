@@ -1,10 +1,11 @@
 """One model's page: everything the public model page shows, as data, read from the views.
 
-`build_model_page(con, repo_id)` is pure reads (models, quantizations, context_memory, device_fit,
-devices, gguf_files, param_candidates, runtime_profiles, speed_constants) and is shared by the
-exporter and `fitcat show --json`. Sections follow the seed page (docs: exports/README.md):
-summary, specifications, get_started, quantizations, vram_formula, memory_by_context, gpus,
-devices, hardware_by_quant, speed, related, faq, provenance.
+`build_model_page(con, repo_id)` = `assemble_page(read_page_rows(con, repo_id))`: the reads
+(models, quantizations, context_memory, device_fit, devices, gguf_files, param_candidates,
+runtime_profiles, speed_constants) apart from the pure assembly, so the exporter can assemble
+pages in worker processes (render.py); `fitcat show --json` uses the whole. Sections follow the
+seed page (docs: exports/README.md): summary, specifications, get_started, quantizations,
+vram_formula, memory_by_context, gpus, devices, hardware_by_quant, speed, related, faq, provenance.
 
 Consistency rules the page keeps by construction: every fit list, speed and FAQ answer comes from
 the same `device_fit` rows, so a page never says "no single GPU fits" while listing a single-GPU
