@@ -241,6 +241,23 @@ def test_a_page_that_fails_its_check_as_it_is_written_is_not_published(db, tmp_p
     assert (root / "latest").resolve() == first.release.resolve()
 
 
+def test_the_code_hash_covers_every_module_a_page_is_built_with():
+    """A module missing from reuse.CODE could change pages without rebuilding them."""
+    exports = SQL_DIR.parent / "catalog" / "exports"
+    covered = {p.resolve() for pattern in publish.reuse.CODE for p in SQL_DIR.parent.glob(pattern)}
+    builders, seen = ["render"], set()
+    while builders:
+        name = builders.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        assert (exports / f"{name}.py").resolve() in covered, name
+        source = (exports / f"{name}.py").read_text()
+        builders += re.findall(r"^from catalog\.exports\.(\w+) import", source, re.M)
+    assert seen >= {"render", "page", "fmt", "slug", "validate", "tables"}
+    assert (SQL_DIR.parent / "exports" / "schema" / "v1" / "model_page.schema.json").resolve() in covered
+
+
 def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
     """page_inputs leaves volatile columns out of its hash; a page reading one would go stale."""
     sql = (SQL_DIR / "views" / "page_inputs.sql").read_text()

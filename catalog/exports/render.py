@@ -1,7 +1,7 @@
 """Turn a model's rows into its page file, in this process or in worker processes.
 
 Assembling, writing and schema-checking a page is pure Python and CPU-bound: at 300 devices a
-page lists every device for every quant, ~3 MB and ~100,000 JSON values, about 0.8 s of CPU
+page lists every device for every quant, ~3 MB and ~115,000 JSON values, about 0.9 s of CPU
 (docs/performance.md). With many pages to rebuild they are spread over worker processes,
 spawned rather than forked because the exporter's process runs DuckDB and Prefect threads. Reading
 the rows stays in the exporter's process, on its DuckDB connection (page.read_page_rows).

@@ -24,9 +24,11 @@ import duckdb
 from catalog import paths
 from catalog.exports.page import SCHEMA_VERSION
 
-# What the per-model files are computed with, besides the rows page_inputs hashes.
-CODE = ("catalog/exports/page.py", "catalog/exports/fmt.py", "catalog/exports/slug.py",
-        "catalog/exports/tables.py", "sql/macros/*.sql", "sql/views/*.sql")
+# What the per-model files (and their models.json entries) are computed and checked with, besides
+# the rows page_inputs hashes: a change to any of these rebuilds every model.
+CODE = ("catalog/exports/render.py", "catalog/exports/page.py", "catalog/exports/fmt.py",
+        "catalog/exports/slug.py", "catalog/exports/tables.py", "catalog/exports/validate.py",
+        "exports/schema/*/*.schema.json", "sql/macros/*.sql", "sql/views/*.sql")
 
 
 @cache
