@@ -22,12 +22,13 @@ from prefect.futures import PrefectFuture
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from catalog import calibration, checks, db, devices, exports, hub, runs, store
+from catalog import calibration, checks, db, devices, exports, hub, store
 from catalog.gguf import refresh as gguf_refresh
 from catalog.hub.client import current_budget, hub_api, hub_token
-from catalog.report import RunSummary, progress
+from catalog.orchestration import runs
+from catalog.orchestration.report import RunSummary, progress
+from catalog.orchestration.staging import PublishBlocked, staged_database
 from catalog.settings import Settings, load_settings
-from catalog.staging import PublishBlocked, staged_database
 
 
 @task(cache_policy=NO_CACHE)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 
-from catalog import paths, task_runners
+from catalog import paths
 from catalog.commands.refresh import run_flow
 from catalog.fakehub import FakeHub, Snapshot
+from catalog.orchestration import task_runners
 
 # The sample Hub grants this token access to gated repos, playing an operator whose
 # token accepted the licences (see catalog/fakehub/sample/README.md). Not a secret.

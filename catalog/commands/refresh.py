@@ -7,8 +7,9 @@ import socket
 import sys
 from urllib.parse import urlsplit
 
-from catalog import paths, task_runners
+from catalog import paths
 from catalog.hub.client import DEFAULT_ENDPOINT
+from catalog.orchestration import task_runners
 
 
 class Offline(RuntimeError):
@@ -45,7 +46,7 @@ def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_page
                           vendor_pages=vendor_pages)
     from rich.console import Console
 
-    from catalog.report import summary_table
+    from catalog.orchestration.report import summary_table
 
     Console().print(summary_table(summary))
     for err in summary.errors:

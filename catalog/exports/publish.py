@@ -40,7 +40,7 @@ from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
 from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
-from catalog.staging import PublishBlocked
+from catalog.orchestration.staging import PublishBlocked
 
 KEEP_RELEASES = 3
 MAX_MODEL_DROP = 0.20

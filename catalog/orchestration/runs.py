@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from catalog.report import RunSummary
+from catalog.orchestration.report import RunSummary
 from catalog.store import now
 
 
