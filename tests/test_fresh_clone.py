@@ -1,9 +1,10 @@
 """A fresh clone: `make demo` must work as the very first command, before anything (a test run,
 an earlier demo) has created `.cache/`, `data/` or `exports/` in the tree.
 
-The clone is the tracked files of this checkout copied into an empty folder (what `git clone`
-gives, uncommitted edits included), run with this interpreter (the virtualenv `make` would
-create holds the same packages) and a clean environment: no PREFECT_HOME, no test settings.
+The clone is the files of this checkout that git tracks or would track (not ignored ones),
+copied into an empty folder: what `git clone` gives once the work is committed. It runs with
+this interpreter (the virtualenv `make` would create holds the same packages) and a clean
+environment: no PREFECT_HOME, no test settings.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.acceptance]
 
 def _fresh_clone(dest: Path) -> Path:
     try:
-        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=paths.ROOT, check=True,
-                                 capture_output=True).stdout.decode().split("\0")
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=paths.ROOT, check=True, capture_output=True)
+        tracked = listed.stdout.decode().split("\0")
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout: no clone to make")
     for rel in filter(None, tracked):
