@@ -3,7 +3,6 @@ bounded reads, split builds, hostile servers and headers, storage."""
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import gguf
 import numpy as np
 import pytest
 from gguf import GGMLQuantizationType, GGUFValueType
-from test_gguf_support import GEMMA_PART, fetched, write_gguf
+from test_gguf_support import GEMMA_PART, fetched, nested_empty_arrays, write_gguf
 
 from catalog import db
 from catalog.fakehub import FakeHub, Repo, RepoFile, Snapshot
@@ -222,19 +221,10 @@ def test_hub_client_budget_cap_defers(con, tmp_path: Path) -> None:
     assert _rows(con, "gguf_headers") == 1
 
 
-def _nested_empty_arrays(total_bytes: int) -> bytes:
-    """A hostile header: one key holding ~total_bytes / 12 empty arrays (12 bytes each)."""
-    n = (total_bytes - 64) // 12
-    key = b"evil.nest"
-    return (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
-            + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.ARRAY, n)
-            + struct.pack("<IQ", GGUFValueType.UINT8, 0) * n)
-
-
 def test_a_header_of_nested_empty_arrays_is_refused_at_once(con) -> None:
     """Issue 14 item 8: 15.6 MB of nested empty arrays took 19.6 s and 269 MB and was
     accepted; it is refused after the first chunk, naming the file."""
-    head = _nested_empty_arrays(15_600_000)
+    head = nested_empty_arrays(15_600_000)
     hub = _hub({"m.gguf": RepoFile("m.gguf", len(head) + 4096, head=head, sha256="e" * 64)})
     with hub.running() as url:
         reader = RangeReader(url, None, budget=Budget())
