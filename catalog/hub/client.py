@@ -388,12 +388,12 @@ class HubClient(httpx2.Client):
             try:
                 response = super().send(request, stream=True, **kwargs)
                 status = response.status_code
+                bucket = bucket_for(response.request.url)
+                if status == 429:      # the bucket's next request (ours or not) waits it out
+                    budget.throttle(bucket, response.headers, attempt)
                 if status in RETRY_STATUSES and attempt < budget.max_retries:
                     response.close()
-                    bucket = bucket_for(response.request.url)
-                    if status == 429:
-                        budget.throttle(bucket, response.headers, attempt)   # `before` waits it out
-                    else:
+                    if status != 429:
                         budget.pause(bucket, attempt, _seconds(response.headers.get("Retry-After")))
                     attempt += 1
                     continue
