@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import traceback
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,88 +17,44 @@ import duckdb
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from catalog import calibration, checks, db, devices, exports, hub, store
+from catalog.failures import environment_error, one_line
 from catalog.gguf import refresh as gguf_refresh
 from catalog.hub.client import current_budget, hub_api, hub_token
 from catalog.orchestration import runs
 from catalog.orchestration.lock import AlreadyRunning, db_lock, exports_lock, run_lock
-from catalog.orchestration.report import RunSummary, environment_error, one_line, progress
+from catalog.orchestration.report import RunSummary, progress
 from catalog.orchestration.staging import PublishBlocked, staged_database
 from catalog.settings import Settings, load_settings
 
 
 @task(cache_policy=NO_CACHE)
-def discover_models(endpoint: str | None, settings: Settings) -> hub.Discovery:
-    """Listing requests only; a failed listing makes the scan partial (nothing is removed)."""
-    return hub.discover(hub_api(endpoint), settings.hub)
-
-
-@task(cache_policy=NO_CACHE)
-def fetch_model(endpoint: str | None, repo_id: str, cache_dir: str, listing: dict,
-                known: dict, derivatives: list) -> hub.ModelBundle:
+def fetch_model(endpoint: str | None, cache_dir: str, repo_id: str, listing: dict, known: dict,
+                derivatives: list) -> hub.ModelBundle:
     """Hub I/O for one model and its GGUF repos; failures come back in bundle.errors."""
     return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known,
                             derivatives=derivatives)
 
 
-def _windowed(submissions: Iterable[tuple[str, Callable[[], PrefectFuture]]],
-              width: int) -> Iterator[tuple[str, PrefectFuture]]:
-    """Submit at most `width` fetches ahead of the one being stored ([hub] max_workers), in order."""
-    ahead: deque[tuple[str, PrefectFuture]] = deque()
-    for key, submit in submissions:
-        ahead.append((key, submit()))
-        if len(ahead) >= width:
-            yield ahead.popleft()
-    yield from ahead
-
-
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
                    settings: Settings, cache_dir: str) -> None:
-    """Discover → fetch what changed, concurrently → store each result (the flow writes alone)."""
-    log = get_run_logger()
-    hub.run_budget(settings.hub)   # installed for every Hub request of this run
-    found = discover_models(endpoint, settings)
-    known = hub.load_watermarks(con)
-    futures = _windowed(
-        ((rid, lambda rid=rid, listing=listing: fetch_model.submit(
-            endpoint, rid, cache_dir, listing, known, found.derivatives.get(rid, [])))
-         for rid, listing in found.listings.items()),
-        settings.hub.max_workers)
-    for repo_id, future in progress(futures, "fetching models", total=len(found.listings)):
-        state = future.wait() or future.state
-        if state.is_completed():
-            store_fetched(con, summary, future.result(), settings)
-        else:
-            error = state.result(raise_on_failure=False)
-            store.record_error(con, run_id=summary.run_id, source="hub", subject=repo_id, error=error)
-            summary.fail("hub", repo_id, error)
-            log.warning("hub: %s failed (%s); its last good data is kept", repo_id, error)
-    summary.add("removed", hub.finish_discovery(con, found, summary.run_id))
-    for err in found.errors:
-        summary.fail("hub", err.subject, f"{err.kind}: {err.message}")
-
-
-def store_fetched(con: duckdb.DuckDBPyConnection, summary: RunSummary, bundle: hub.ModelBundle,
-                  settings: Settings) -> None:
-    """Store one repo's bundle; if its data breaks the resolver, the repo is quarantined (its
-    transaction rolled back, its last good rows kept, the reason reported) and the night goes on."""
-    try:
-        counts = hub.store_bundle(con, bundle, summary.run_id, settings.hub.gguf_publishers)
-    except Exception as exc:
-        reason = f"quarantined, last good data kept: {one_line(exc)}"
-        store.record_error(con, run_id=summary.run_id, source="hub", subject=bundle.repo_id,
-                           error=reason, error_type="quarantined")
-        summary.fail("hub", bundle.repo_id, reason)
-        get_run_logger().warning("hub: %s %s", bundle.repo_id, reason)
-        return
-    for key, n in counts.items():
+    """The Hub refresh (catalog.hub.refresh), its fetches run as tasks on the flow's task runner."""
+    budget = hub.run_budget(settings.hub)   # installed for every Hub request of this run
+    with budget.stage("models", settings.hub.stage_deadline_seconds):
+        report = hub.refresh(
+            hub_api(endpoint), con, settings.hub, Path(cache_dir), summary.run_id,
+            submit=lambda **job: fetch_model.submit(endpoint, cache_dir, **job),
+            progress=lambda items, total: progress(items, "fetching models", total=total))
+    for key, n in report.counts.items():
         summary.add(key, n)
-    for err in bundle.errors:
+    summary.add("removed", report.removed)
+    for err in report.errors:
         summary.fail("hub", err.subject, f"{err.kind}: {err.message}")
+    for repo_id, reason in report.quarantined.items():
+        summary.fail("hub", repo_id, reason)
 
 
 def read_gguf_headers(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
@@ -109,9 +63,10 @@ def read_gguf_headers(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpo
     if not settings.gguf.read_headers:
         return
     builds = gguf_refresh.canonical_builds(con)
-    result = gguf_refresh.read_canonical_headers(
-        con, hub_api(endpoint).endpoint, hub_token(), builds[: settings.gguf.max_builds],
-        summary.run_id, budget=current_budget())
+    with current_budget().stage("gguf headers", settings.gguf.stage_deadline_seconds):
+        result = gguf_refresh.read_canonical_headers(
+            con, hub_api(endpoint).endpoint, hub_token(), builds[: settings.gguf.max_builds],
+            summary.run_id, budget=current_budget())
     summary.add("gguf_headers_read", len(result.read))
     summary.add("gguf_headers_cached", len(result.cached))
     summary.add("gguf_headers_deferred", len(result.deferred))

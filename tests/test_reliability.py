@@ -139,17 +139,17 @@ def test_an_absurd_config_quarantines_its_repo_and_the_night_goes_on(
 
 
 def test_a_repo_that_breaks_the_resolver_is_quarantined_alone(tmp_path, fake_hub, settings_file, monkeypatch):
-    from catalog import hub
+    from catalog.hub import store
 
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    real = hub.resolve_params
+    real = store.resolve_params
 
     def broken(safetensors, config, gguf):
         if config and config.get("hidden_size") == 896:               # Qwen2-0.5B only
             raise MemoryError("simulated")
         return real(safetensors, config, gguf)
 
-    monkeypatch.setattr(hub, "resolve_params", broken)
+    monkeypatch.setattr(store, "resolve_params", broken)
     fake_hub.snapshot.touch(SMALL)
     fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct", likes=4242)
     summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
@@ -168,6 +168,22 @@ def test_config_values_are_checked_before_any_arithmetic():
     with pytest.raises(source.ConfigError, match="nested"):
         source.parse_config("x/y", b'{"a": ' * 5000 + b"1" + b"}" * 5000)
     assert source.parse_config("x/y", b'{"num_hidden_layers": 32.0, "rope_theta": 1e6}')["rope_theta"] == 1e6
+
+
+def test_a_stage_past_its_deadline_stops_its_requests_and_the_run_still_ends(
+        tmp_path, fake_hub, settings_file, monkeypatch):
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    before = _snapshot(tmp_path)
+    settings_file.write_text(settings_file.read_text().replace(
+        "per_author = 10\n", "per_author = 10\nstage_deadline_seconds = 1e-9\n"))
+    fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct", likes=4242)
+    fake_hub.reset_log()
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    assert fake_hub.requests == [], "the deadline had passed before the first request"
+    assert summary.published and summary.status == "failed"
+    assert {e["error"].split(":")[0] for e in summary.errors if e["source"] == "hub"} == {"deadline"}
+    assert _query(tmp_path, LIKES) != [(4242,)] and summary.counts["removed"] == 0
+    assert _snapshot(tmp_path)["catalog.duckdb"] != before["catalog.duckdb"]   # the ledger row landed
 
 
 # -- one run at a time ----------------------------------------------------------------------

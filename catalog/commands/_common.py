@@ -94,7 +94,7 @@ def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
 def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Wrap a command body: CliError -> message on stderr and its exit code; an error of the
     machine (disk full, read-only folder, permission) -> one line naming the path."""
-    from catalog.orchestration.report import environment_error
+    from catalog.failures import environment_error
 
     def run(args: argparse.Namespace) -> int:
         try:
