@@ -305,3 +305,18 @@ def test_a_failed_copy_leaves_no_partial_working_copy(tmp_path, fake_hub, settin
     assert summary.status == "crashed" and summary.environment.startswith("disk full")
     assert not list(tmp_path.glob("data/*.next*"))
     assert _snapshot(tmp_path) == before
+
+
+def test_the_cli_tells_an_error_of_the_machine_in_one_line(demo_db, tmp_path, capsys, monkeypatch):
+    from catalog.cli import main
+    from catalog.exports import publish
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "out" / "releases"))
+
+    monkeypatch.setattr(publish, "publish_exports", read_only)
+    code = main(["--db", str(demo_db), "export", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 7
+    assert err == f"fitcat export: read-only file system: cannot write {tmp_path / 'out' / 'releases'} " \
+                  "(Read-only file system)\n"

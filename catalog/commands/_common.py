@@ -92,9 +92,8 @@ def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
 
 
 def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Wrap a command body: CliError -> message on stderr and its exit code; an error of the
-    machine (disk full, read-only folder, permission) -> one line naming the path."""
-    from catalog.failures import environment_error
+    """Wrap a command body: CliError -> message on stderr and its exit code (anything else is
+    told in one line by catalog.cli.main)."""
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -102,12 +101,6 @@ def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[a
         except CliError as exc:
             print(f"fitcat {name}: {exc}", file=sys.stderr)
             return exc.code
-        except (OSError, duckdb.Error) as exc:
-            told = environment_error(exc)
-            if told is None:
-                raise
-            print(f"fitcat {name}: {told}", file=sys.stderr)
-            return ENVIRONMENT
 
     return run
 
