@@ -6,9 +6,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.paths import ROOT
+from catalog.paths import DEFAULT_SETTINGS
 
-DEFAULT_CONFIG = ROOT / "fitcat.toml"
+DEFAULT_CONFIG = DEFAULT_SETTINGS
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
     from catalog.orchestration import prefect_server
 
-    home = Path(os.environ.get("PREFECT_HOME") or paths.ROOT / ".cache" / "prefect")
+    home = Path(os.environ.get("PREFECT_HOME") or paths.PREFECT_HOME)
     servers: list[prefect_server.LocalServer] = []
 
     def serve_on_a_local_server() -> None:

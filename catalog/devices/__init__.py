@@ -21,7 +21,7 @@ from catalog.devices import amd, apple, geforce, intel, nvidia
 from catalog.devices.http import FetchResult, PoliteFetcher
 from catalog.devices.registry import REGISTRY_CSV, load_registry
 from catalog.devices.resolve import Provenance, apply_observations, sync_curated
-from catalog.paths import ROOT
+from catalog.paths import DEFAULT_DB
 
 PARSERS: dict[str, ModuleType] = {
     "nvidia": nvidia, "geforce": geforce, "amd": amd, "apple": apple, "intel": intel,
@@ -84,7 +84,7 @@ class DeviceReport:
 
 
 def _default_fetcher() -> PoliteFetcher:
-    return PoliteFetcher(ROOT / "data" / "http_cache" / "devices")
+    return PoliteFetcher(DEFAULT_DB.parent / "http_cache" / "devices")
 
 
 def refresh_devices(con: duckdb.DuckDBPyConnection, run_id: str,

@@ -18,7 +18,7 @@ from catalog import paths
 from catalog.exports.slug import UnsafePath, safe_join
 from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, FIT_DIR, fit_path
 
-SCHEMA_DIR = paths.ROOT / "exports" / "schema"
+SCHEMA_DIR = paths.SCHEMA_DIR
 SCHEMA_MAJOR = "v1"
 SCHEMAS = {  # file (or pattern) -> schema file
     "models.json": "models.schema.json",
