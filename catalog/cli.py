@@ -6,8 +6,8 @@ import argparse
 import importlib
 import sys
 
-from catalog import prefect_env
 from catalog.commands import COMMANDS
+from catalog.orchestration import prefect_env
 
 
 def build_parser() -> argparse.ArgumentParser:

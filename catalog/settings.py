@@ -27,7 +27,9 @@ class HubScope:
     max_retries: int = 4                          # extra attempts on 429 / 5xx / time-out
     backoff_seconds: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)   # wait before retry n (5xx, time-out)
     backoff_jitter: float = 0.5                   # each wait scaled by a random factor 1 ± this
-    timeout_seconds: float = 30.0                 # per request
+    timeout_seconds: float = 30.0                 # per network operation (connect, one read)
+    request_deadline_seconds: float = 120.0       # per request in all: connect + whole body
+    max_wait_seconds: float = 300.0               # longest wait for a rate-limit reset / back-off
 
 
 @dataclass(frozen=True)

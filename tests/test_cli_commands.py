@@ -202,7 +202,7 @@ def test_locked_by_a_writer(demo_db, tmp_path, capsys):
         assert holder.stdout.readline().strip() == "ready"
         for argv in READ_ONLY_COMMANDS:
             code, _, err = _run(capsys, "--db", str(db), *argv)
-            assert code == 3, (argv, err)
+            assert code == 6, (argv, err)
             assert "is locked" in err and f"PID {holder.pid}" in err and "Wait for it to finish" in err
     finally:
         holder.stdin.close()

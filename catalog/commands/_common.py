@@ -26,7 +26,11 @@ import duckdb
 
 from catalog import db, paths
 
-OK, UNHEALTHY, USAGE, LOCKED, NOT_FOUND, QUERY_FAILED = 0, 1, 2, 3, 4, 5
+# Exit codes, one meaning each (README "Exit codes"): 0 done; 1 a run failed / the catalogue is
+# unhealthy / an export was refused; 2 bad arguments or no catalogue; 3 the Hub is not
+# reachable; 4 model or device not found; 5 the SQL failed; 6 the catalogue is busy (another
+# refresh holds it); 7 the machine refused (disk full, read-only, permission).
+OK, UNHEALTHY, USAGE, UNREACHABLE, NOT_FOUND, QUERY_FAILED, LOCKED, ENVIRONMENT = 0, 1, 2, 3, 4, 5, 6, 7
 # Views a catalogue built by `fitcat refresh` / `make demo` always has.
 REQUIRED_VIEWS = ("models", "quantizations", "devices", "device_fit")
 
@@ -88,7 +92,9 @@ def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
 
 
 def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Wrap a command body: CliError -> message on stderr and its exit code."""
+    """Wrap a command body: CliError -> message on stderr and its exit code; an error of the
+    machine (disk full, read-only folder, permission) -> one line naming the path."""
+    from catalog.orchestration.report import environment_error
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -96,6 +102,12 @@ def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[a
         except CliError as exc:
             print(f"fitcat {name}: {exc}", file=sys.stderr)
             return exc.code
+        except (OSError, duckdb.Error) as exc:
+            told = environment_error(exc)
+            if told is None:
+                raise
+            print(f"fitcat {name}: {told}", file=sys.stderr)
+            return ENVIRONMENT
 
     return run
 

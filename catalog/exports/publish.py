@@ -2,7 +2,8 @@
 
 Layout under the exports root (see exports/README.md):
 
-    releases/.staging-<run_id>/   being built (a killed run leaves it; the next run deletes it)
+    releases/.staging-<run_id>/   being built (removed on failure; a killed run leaves it, the next
+                                  run, holding the export lock, deletes it)
     releases/<run_id>/            a complete, validated release (the last 3 published are kept)
     latest -> releases/<run_id>   symlink, replaced with os.replace (readers never see a mix)
 
@@ -40,7 +41,7 @@ from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
 from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
-from catalog.staging import PublishBlocked
+from catalog.orchestration.staging import PublishBlocked
 
 KEEP_RELEASES = 3
 MAX_MODEL_DROP = 0.20
@@ -354,8 +355,16 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
         raise ValueError(f"release {release} already exists")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    now = _now()
+    try:
+        return _publish(con, root, run_id, staging, release, previous, force, workers)
+    except BaseException:            # a full disk is not left full: the partial set goes at once
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
+
+def _publish(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, staging: Path, release: Path,
+             previous: Path | None, force: bool, workers: int | None) -> ExportResult:
+    now = _now()
     with materialized(con):
         built = build_release(con, staging, previous, now, workers)
     rows = built.rows

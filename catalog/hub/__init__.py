@@ -34,7 +34,7 @@ from huggingface_hub.errors import (
 )
 
 from catalog import store
-from catalog.hub import resolve, source
+from catalog.hub import resolve, source, validate
 from catalog.hub.attention import attention_rows
 from catalog.hub.client import Budget, RequestCapExceeded, use_budget
 from catalog.hub.params import gguf_candidate, resolve_params
@@ -53,7 +53,7 @@ class HubError:
     """A per-repo failure: recorded in source_errors, the repo's last good rows stay."""
 
     subject: str
-    kind: str            # gated | not_found | bad_config | rate_limited | cap | timeout | http | error
+    kind: str  # gated | not_found | bad_config | unsafe | rate_limited | cap | timeout | http | error
     message: str
 
     @property
@@ -70,6 +70,8 @@ def classify(subject: str, exc: BaseException) -> HubError:
         kind = "not_found"
     elif isinstance(exc, ConfigError):
         kind = "bad_config"
+    elif isinstance(exc, validate.UnsafeHubValue):
+        kind = "unsafe"
     elif isinstance(exc, RequestCapExceeded):
         kind = "cap"
     elif isinstance(exc, HfHubHTTPError):
@@ -94,7 +96,17 @@ class Discovery:
     gguf_listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # base repo id (in scope) -> the trusted GGUF repos whose base_model:quantized tag names it
     derivatives: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # repos listed with an unsafe sha: skipped this run, but not "gone" (never marked removed)
+    protected: set[str] = field(default_factory=set)
     endpoint: str = ""
+
+    def keep_safe(self, items: list[dict[str, Any]], subject: str) -> list[dict[str, Any]]:
+        """The listing entries whose id and sha may be used; the others are reported."""
+        good, bad = source.checked_listing(items, subject)
+        for problem in bad:
+            self.errors.append(classify(problem.subject, problem))
+            self.protected.add(problem.subject)
+        return good
 
     @property
     def repo_ids(self) -> list[str]:
@@ -141,8 +153,8 @@ def discover(api: HfApi, scope: HubScope) -> Discovery:
     base model in scope its `base_model:quantized:{id}` tags name (others are ignored)."""
     found = Discovery(endpoint=api.endpoint)
 
-    def add(items: Iterable[dict[str, Any]]) -> None:
-        for m in items:
+    def add(items: list[dict[str, Any]], subject: str) -> None:
+        for m in found.keep_safe(items, subject):
             if _is_base_model(m):
                 found.listings.setdefault(m["id"], m)
 
@@ -156,7 +168,8 @@ def discover(api: HfApi, scope: HubScope) -> Discovery:
         if m is None:
             found.errors.append(HubError(repo_id, "not_found", "not listed on the Hub"))
         else:
-            found.listings.setdefault(m["id"], m)
+            for safe in found.keep_safe([m], repo_id):
+                found.listings.setdefault(safe["id"], safe)
     steps: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
         (f"author:{a}", lambda a=a: source.list_author(api, a, scope.per_author)) for a in scope.authors]
     if scope.top_downloads:
@@ -165,13 +178,14 @@ def discover(api: HfApi, scope: HubScope) -> Discovery:
         steps.append(("top:trending", lambda: source.list_top(api, "trendingScore", scope.top_trending)))
     for subject, call in steps:
         try:
-            add(call())
+            add(call(), subject)
         except Exception as exc:
             found.complete = False
             found.errors.append(classify(subject, exc))
     for publisher in scope.gguf_publishers:
         try:
-            found.gguf_listings[publisher] = source.list_gguf_publisher(api, publisher)
+            found.gguf_listings[publisher] = found.keep_safe(
+                source.list_gguf_publisher(api, publisher), f"gguf:{publisher}")
         except Exception as exc:      # this publisher's repos are neither refreshed nor removed
             found.errors.append(classify(f"gguf:{publisher}", exc))
     for items in found.gguf_listings.values():
@@ -226,8 +240,10 @@ def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str
         except Exception as exc:
             bundle.errors.append(classify(repo_id, exc))
         try:
-            listed = source.find_gguf_repos(api, repo_id)
-            bundle.gguf_listed, bundle.gguf_listing = True, listed
+            listed, unsafe = source.checked_listing(source.find_gguf_repos(api, repo_id),
+                                                    f"{repo_id} (gguf listing)")
+            bundle.errors += [classify(problem.subject, problem) for problem in unsafe]
+            bundle.gguf_listed, bundle.gguf_listing = not unsafe, listed
         except Exception as exc:      # the base model's watermark waits: the listing is retried
             bundle.errors.append(classify(f"{repo_id} (gguf listing)", exc))
             listed = []
@@ -250,10 +266,12 @@ def derivative_listing_url(endpoint: str, base: str) -> str:
 
 
 def _last_config(con: duckdb.DuckDBPyConnection, repo_id: str) -> tuple[dict[str, Any] | None, str | None]:
-    row = con.execute(
-        """SELECT payload, repo_sha FROM raw_hub_responses
-           WHERE repo_id = ? AND kind = 'config' AND payload IS NOT NULL AND payload::VARCHAR <> 'null'
-           ORDER BY fetched_at DESC LIMIT 1""", [repo_id]).fetchone()
+    row = con.execute(     # the config the resolved row was built from (not a quarantined newer one)
+        """SELECT r.payload, r.repo_sha FROM raw_hub_responses r
+           JOIN hub_models m ON m.repo_id = r.repo_id AND m.config_sha = r.repo_sha
+           WHERE r.repo_id = ? AND r.kind = 'config' AND r.payload IS NOT NULL
+             AND r.payload::VARCHAR <> 'null'
+           ORDER BY r.fetched_at DESC LIMIT 1""", [repo_id]).fetchone()
     if not row:
         return None, None
     import json
@@ -402,7 +420,7 @@ def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: s
         if found.complete:
             live = [r[0] for r in con.execute(
                 "SELECT repo_id FROM hub_models WHERE removed_at IS NULL").fetchall()]
-            for repo_id in set(live) - set(found.listings):
+            for repo_id in set(live) - set(found.listings) - found.protected:
                 con.execute("UPDATE hub_models SET removed_at = ? WHERE repo_id = ?", [now, repo_id])
                 con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE base_repo_id = ?"
                             " AND removed_at IS NULL", [now, repo_id])
@@ -419,7 +437,7 @@ def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: s
             for gid, base in con.execute(
                     """SELECT gguf_repo_id, base_repo_id FROM hub_gguf_repos
                        WHERE lower(publisher) = lower(?) AND removed_at IS NULL""", [publisher]).fetchall():
-                if gid not in listed:
+                if gid not in listed and gid not in found.protected:
                     con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [now, gid])
                     bases.add(base)
                     gguf_removed += 1

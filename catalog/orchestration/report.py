@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,38 @@ from rich.progress import track as rich_track
 from rich.table import Table
 
 T = TypeVar("T")
+# What the machine, not the data, refused: told as one line with the path, never a traceback.
+ENVIRONMENT_ERRNOS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+                      errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+                      errno.EPERM: "not permitted", errno.EFBIG: "file too large"}
+# The same failures as DuckDB words them (IOException / PermissionException messages).
+DUCKDB_ENVIRONMENT = {"No space left": "disk full", "Read-only file system": "read-only file system",
+                      "Permission denied": "permission denied", "File too large": "file too large"}
+
+
+def one_line(exc: BaseException) -> str:
+    """`Type: first line of the message` (never a traceback, never headers)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def environment_error(exc: BaseException) -> str | None:
+    """'disk full: cannot write /path (...)' for errors of the machine, else None.
+
+    An OSError carries its errno and path; DuckDB reports the same failures as IOException /
+    PermissionException whose message names the file."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno in ENVIRONMENT_ERRNOS:
+            where = cause.filename or "?"
+            return f"{ENVIRONMENT_ERRNOS[cause.errno]}: cannot write {where} ({cause.strerror})"
+        text = str(cause)
+        if type(cause).__name__ in ("IOException", "PermissionException"):
+            for needle, label in DUCKDB_ENVIRONMENT.items():
+                if needle in text:
+                    return f"{label}: {text.splitlines()[0][:300]}"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def progress(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
@@ -34,6 +67,7 @@ class RunSummary:
     exports: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)      # what changes.json lists, counted
     published: bool = False
+    environment: str | None = None        # a crash the machine caused (disk full, read-only, ...)
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
