@@ -81,7 +81,7 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
     # Q4_K_M (~174.0 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
-    assert "No single GPU" not in gpus and "4 single GPUs can run it" in gpus
+    assert "No single GPU" not in gpus and "6 single GPUs can run it" in gpus  # with B300, MI350X
     for gpu in ("AMD Instinct MI300X", "NVIDIA B200 (HGX, 180GB)"):
         assert re.search(rf"{re.escape(gpu)}\s+\d+ GB\s+Decent\s.*~\d+ tok/s", gpus), gpu
     assert re.search(r"AMD Instinct MI355X\s+288 GB\s+Runs great", gpus)
