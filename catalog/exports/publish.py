@@ -72,7 +72,7 @@ class ExportResult:
         """Rows of the top-level files, plus the page count (for the run report)."""
         out = {k: v for k, v in self.rows.items() if "/" not in k}
         out["models/*.json"] = sum(1 for k in self.rows if k.startswith("models/"))
-        out["device_fit/*.csv"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
+        out["device_fit/*.parquet"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
         return out
 
 
