@@ -207,7 +207,7 @@ def test_the_consistency_check_catches_the_seed_contradiction(page):
     assert page_consistency(broken, "seed-like")
     broken = json.loads(json.dumps(page))                 # a speed for a device that does not fit
     i = broken["fit"]["quants"].index("Q4_K_M")
-    broken["fit"]["decode_tok_s"][i].append(1.0)
+    broken["fit"]["decode_tok_s"][i] += " 1.0"
     assert any("speeds for" in p for p in page_consistency(broken, "misaligned"))
 
 

@@ -196,9 +196,9 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     shutil.copytree(incremental, full, symlinks=True)
     pages = sorted(m["id"] for m in json.loads((first.release / "models.json").read_text())["models"])
     built: list[str] = []
-    real_read = publish.read_page_rows
-    monkeypatch.setattr(publish, "read_page_rows",
-                        lambda con, rid, **kw: built.append(rid) or real_read(con, rid, **kw))
+    real_read = publish.read_pages_rows
+    monkeypatch.setattr(publish, "read_pages_rows",
+                        lambda con, rids, **kw: built.extend(rids) or real_read(con, rids, **kw))
 
     # Nothing changed: every model's files are the previous release's (hard links), none is built.
     same = _publish(db, incremental, "run-b")

@@ -37,7 +37,7 @@ import duckdb
 from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
-from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
+from catalog.exports.page import SCHEMA_VERSION, PageRows, read_pages_rows
 from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
@@ -167,7 +167,8 @@ def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[N
     model_quant_memory, so the cost is per model, whatever the size of the catalogue)."""
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE device_fit AS "
-                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id)", {"ids": repo_ids})
+                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id) ORDER BY repo_id",
+                    {"ids": repo_ids})
         yield
     finally:
         con.execute("DROP TABLE IF EXISTS temp.device_fit")
@@ -188,11 +189,11 @@ def rebuild_models(con: duckdb.DuckDBPyConnection, repo_ids: list[str], paths: d
         for start in range(0, len(repo_ids), FIT_BATCH):
             batch = repo_ids[start:start + FIT_BATCH]
             with fit_batch(con, batch):
+                found = read_pages_rows(con, batch)
                 for rid in batch:
-                    try:
-                        page_rows = read_page_rows(con, rid)
-                    except PageIncomplete as incomplete:
-                        skipped.append(str(incomplete))   # in the analyst CSVs, no page until facts exist
+                    page_rows = found.get(rid)
+                    if not isinstance(page_rows, PageRows):   # in the analyst CSVs, no page until facts exist
+                        skipped.append(str(page_rows or f"{rid}: not in the catalogue"))
                         continue
                     fit = fit_path(paths[rid])
                     fit_rows[fit] = write_model_fit(con, rid, safe_join(staging, fit))

@@ -58,9 +58,9 @@ def page_consistency(page: dict[str, Any], label: str) -> list[str]:
     for quant, codes, speeds in zip(quants, fit["verdicts"], fit["decode_tok_s"], strict=True):
         if len(codes) != len(ids):
             out.append(f"{label}: {quant}: {len(codes)} verdicts for {len(ids)} devices")
-        elif len(speeds) != sum(c in "GD" for c in codes):
-            out.append(f"{label}: {quant}: {len(speeds)} speeds for {sum(c in 'GD' for c in codes)} "
-                       f"fitting devices")
+        elif len(speeds.split()) != sum(c in "GD" for c in codes):
+            out.append(f"{label}: {quant}: {len(speeds.split())} speeds for "
+                       f"{sum(c in 'GD' for c in codes)} fitting devices")
     rec = page["summary"]["recommended_quant"]
     if rec not in quants:
         return [*out, f"{label}: recommended quant {rec} is not among the quants"]

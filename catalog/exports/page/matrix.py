@@ -3,7 +3,7 @@
 `fit.verdicts[i]` holds one character per device of `fit.device_ids` (sql/macros/fit_code.sql):
 G runs great, D decent; a device too small alone gives the number of GPUs of its kind that would
 hold the model (2-9, then a-z for 10-35), or '-'. `fit.decode_tok_s[i]` holds a speed for each
-device that runs quant i, in device order.
+device that runs quant i, in device order, space-separated.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def fits(page: dict[str, Any], quant: str) -> list[Fit]:
     """Every device's fit for one quant, in the page's device order (most popular first)."""
     fit = page["fit"]
     i = fit["quants"].index(quant)
-    speeds = iter(fit["decode_tok_s"][i])
+    speeds = iter(float(x) for x in fit["decode_tok_s"][i].split())
     return [Fit(device_id, VERDICTS.get(code, "too_small"), gpus_needed(code),
                 next(speeds) if code in VERDICTS else None)
             for device_id, code in zip(fit["device_ids"], fit["verdicts"][i], strict=True)]
