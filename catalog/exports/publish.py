@@ -38,9 +38,10 @@ from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
 from catalog.exports.page import SCHEMA_VERSION, PageRows, read_pages_rows
-from catalog.exports.render import Rendered, Renderer, Submit, default_workers, load_json, write_text
+from catalog.exports.render import Rendered, Renderer, Submit, default_workers, load_json
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
+from catalog.files import atomic_write
 from catalog.orchestration.staging import PublishBlocked
 
 KEEP_RELEASES = 3
@@ -252,7 +253,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         ledger[rel] = {"inputs": inputs[done.repo_id], "checked": True}
         ledger[fit_path(rel)] = {"inputs": inputs[done.repo_id]}
     entries = [index[rid] for rid in ids if rid in index]
-    write_text(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
+    atomic_write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
     rows["models.json"] = len(entries)
 
     shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
@@ -267,7 +268,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         doc = changes_mod.changes_document(
             previous, staging, generated_at=now,
             from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
-        write_text(staging / "changes.json", dumps(doc))
+        atomic_write(staging / "changes.json", dumps(doc))
     rows["changes.json"] = changes_mod.count(doc)
     return Built(rows, doc, skipped, ledger, problems)
 

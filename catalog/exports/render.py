@@ -24,16 +24,9 @@ from catalog.exports.fmt import dumps_compact
 from catalog.exports.page import SCHEMA_VERSION, PageRows, assemble_page
 from catalog.exports.slug import safe_join
 from catalog.exports.validate import SCHEMAS, page_consistency, schema_errors
+from catalog.files import atomic_write
 
 PARALLEL_FROM = 24   # pages to rebuild before worker processes pay for their start-up (~1 s each)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write through a new file: path may be a hard link shared with an earlier release."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def load_json(path: Path) -> Any | None:
@@ -89,7 +82,7 @@ def render(rows: PageRows, rel: str, staging: Path, previous: Path | None, now: 
         page = old_page
     else:
         page["generated_at"] = now
-        write_text(target, dumps_compact(page))
+        atomic_write(target, dumps_compact(page))
     problems = schema_errors(page, SCHEMAS["models/*.json"], rel)
     if not problems:
         problems = page_consistency(page, rel)
