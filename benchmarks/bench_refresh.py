@@ -54,6 +54,7 @@ from catalog import db, hub
 from catalog.fakehub import FakeHub
 from catalog.fakehub.snapshot import Repo, RepoFile, Snapshot
 from catalog.hub.client import Budget, hub_api
+from catalog.hub.discover import is_base_model
 from catalog.settings import HubScope
 
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "fakehub" / "sample"
@@ -68,7 +69,7 @@ def build_snapshot(repos: int, authors: int, publishers: int = 10) -> tuple[Snap
     """K synthetic repos cloned from the sample's base models; returns (snapshot, bases, ggufs)."""
     sample = Snapshot.load(SAMPLE)
     templates = [r for r in sample.repos.values()
-                 if "config.json" in r.files and hub._is_base_model(r.info) and r.info.get("safetensors")]
+                 if "config.json" in r.files and is_base_model(r.info) and r.info.get("safetensors")]
     templates.sort(key=lambda r: r.id)
     n_base = math.ceil(repos / 2)
     n_gguf = repos - n_base
@@ -115,24 +116,16 @@ def build_snapshot(repos: int, authors: int, publishers: int = 10) -> tuple[Snap
 
 
 def refresh_once(endpoint: str, con, scope: HubScope, cache: Path, run_id: str, workers: int) -> dict:
-    """The flow's sequence: discover, watermarks, concurrent fetch_bundle, single-writer store."""
+    """The flow's Hub refresh (catalog.hub.refresh), its fetches on a thread pool as the flow's
+    task runner would run them."""
     budget = Budget(cap=None, max_retries=scope.max_retries, timeout=scope.timeout_seconds)
     api = hub_api(endpoint, token=False, budget=budget)
-    found = hub.discover(api, scope)
-    known = hub.load_watermarks(con)
-    counts = {"models": 0, "gguf_files": 0, "errors": 0}
-    fetched = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(hub.fetch_bundle, hub_api(endpoint, token=False, budget=budget), rid, cache,
-                               listing=listing, known=known, derivatives=found.derivatives.get(rid, []))
-                   for rid, listing in found.listings.items()]
-        for fut in futures:
-            bundle = fut.result()
-            fetched += not bundle.unchanged
-            for k, n in hub.store_bundle(con, bundle, run_id, scope.gguf_publishers).items():
-                counts[k] += n
-    removed = hub.finish_discovery(con, found, run_id)
-    return {"found": len(found.listings), "fetched": fetched, "removed": removed, **counts}
+        report = hub.refresh(api, con, scope, cache, run_id, width=workers,
+                             submit=lambda **job: pool.submit(hub.fetch_bundle, api, job.pop("repo_id"),
+                                                              cache, **job))
+    return {"found": report.found, "fetched": len(report.fetched), "removed": report.removed,
+            **report.counts}
 
 
 def main(argv: list[str] | None = None) -> int:

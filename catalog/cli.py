@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from catalog import prefect_env
 from catalog.commands import COMMANDS
+from catalog.commands._common import ENVIRONMENT, UNHEALTHY
+from catalog.failures import environment_error, one_line
+from catalog.orchestration import prefect_env
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,9 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; whatever goes wrong ends as one line on stderr and an exit code
+    (README, "Exit codes"). FITCAT_DEBUG=1 lets an unexpected error show its traceback."""
     prefect_env.configure()
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"fitcat {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("FITCAT_DEBUG"):
+            raise
+        told = environment_error(exc)
+        hint = "" if told else " (a bug? FITCAT_DEBUG=1 shows the traceback)"
+        print(f"fitcat {args.command}: {told or one_line(exc)}{hint}", file=sys.stderr)
+        return ENVIRONMENT if told else UNHEALTHY
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.paths import ROOT
+from catalog.paths import DEFAULT_SETTINGS
 
-DEFAULT_CONFIG = ROOT / "fitcat.toml"
+DEFAULT_CONFIG = DEFAULT_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,10 @@ class HubScope:
     max_retries: int = 4                          # extra attempts on 429 / 5xx / time-out
     backoff_seconds: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)   # wait before retry n (5xx, time-out)
     backoff_jitter: float = 0.5                   # each wait scaled by a random factor 1 ± this
-    timeout_seconds: float = 30.0                 # per request
+    timeout_seconds: float = 30.0                 # per network operation (connect, one read)
+    request_deadline_seconds: float = 120.0       # per request in all: connect + whole body
+    max_wait_seconds: float = 300.0               # longest wait for a rate-limit reset / back-off
+    stage_deadline_seconds: float | None = 4 * 3600.0   # the models stage in all (0 in TOML: none)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class GgufScope:
 
     read_headers: bool = True                     # read the canonical build's header each run
     max_builds: int = 500                         # at most this many uncached builds per run
+    stage_deadline_seconds: float | None = 1800.0  # the header stage in all (0 in TOML: none)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def load_settings(path: Path | None = None) -> Settings:
     unknown_sections = set(data) - {"hub", "gguf"}
     if unknown_sections:
         raise ValueError(f"{path}: unknown sections {sorted(unknown_sections)}")
-    if hub.get("request_cap") == 0:
-        hub["request_cap"] = None                 # 0 in TOML: no cap
+    for section, key in ((hub, "request_cap"), (hub, "stage_deadline_seconds"),
+                         (gguf, "stage_deadline_seconds")):
+        if section.get(key) == 0:
+            section[key] = None                   # 0 in TOML: no cap / no deadline
     return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}),
                     gguf=GgufScope(**gguf))

@@ -17,7 +17,7 @@ def _json(capsys, *argv: str) -> dict:
 
 
 def test_catalogue_device_by_fuzzy_name_ranks_by_best_quant(demo_db, capsys):
-    r = _json(capsys, "--db", str(demo_db), "fit", "--device", "rtx 4090")
+    r = _json(capsys, "--db", str(demo_db), "fit", "--device", "NVIDIA GeForce RTX 4090")
     assert r["device"]["device_id"] == "nvidia-rtx-4090" and r["context_tokens"] == 2048
     ids = [m["repo_id"] for m in r["models"]]
     # 24 GB: the 8B and 7B models and Qwen3-30B fit; DeepSeek V3 / V4-Flash do not, at any quant.

@@ -16,8 +16,9 @@ import pytest
 from distributed import LocalCluster  # prefect-dask is in the dev extra
 from prefect_dask import DaskTaskRunner
 
-from catalog import paths, task_runners
+from catalog import paths
 from catalog.fakehub import FakeHub
+from catalog.orchestration import task_runners
 from flows.nightly import nightly_refresh, run_nightly
 
 

@@ -32,6 +32,12 @@ class Handler(BaseHTTPRequestHandler):
                                                     "Last-Modified": "Mon, 05 Jan 2026 00:00:00 GMT"})
         elif self.path == "/blocked":
             self._send(403, b"Access Denied", "text/html")
+        elif self.path == "/flaky" and [p for p, _ in Handler.seen].count("/flaky") == 1:
+            self._send(503, b"busy", "text/plain", {"Retry-After": "3"})   # first time only
+        elif self.path == "/flaky":
+            self._send(200, PAGE, "text/html")
+        elif self.path == "/down":
+            self._send(502, b"bad gateway", "text/plain")
         else:
             self._send(404, b"no", "text/plain")
 
@@ -113,3 +119,21 @@ def test_unreachable_host_is_a_fetch_error(tmp_path):
     polite = PoliteFetcher(tmp_path, timeout=1, sleep=lambda s: None)
     with pytest.raises(FetchError, match=r"robots\.txt disallows"):
         polite.get("http://127.0.0.1:9/spec")  # robots unreachable: treated as disallowed
+
+
+def test_a_failing_page_is_retried_with_retry_after_then_read(server, tmp_path):
+    clock = FakeClock()
+    page = fetcher(tmp_path, clock).get(server + "/flaky")
+    assert (page.status, page.text.encode()) == (200, PAGE)
+    assert [p for p, _ in Handler.seen].count("/flaky") == 2
+    assert 3.0 in clock.slept                  # Retry-After: 3 (backoff before a 1st retry: 0)
+
+
+def test_a_page_that_keeps_failing_is_tried_1_plus_retries_times(server, tmp_path):
+    clock = FakeClock()
+    polite = PoliteFetcher(tmp_path / "cache", delay_s=0, retries=2, clock=clock, sleep=clock.sleep,
+                           timeout=5)
+    with pytest.raises(FetchError, match="HTTP 502"):
+        polite.get(server + "/down")
+    assert [p for p, _ in Handler.seen].count("/down") == 3
+    assert clock.slept == [pytest.approx(2.0)]     # urllib3: no wait before the 1st retry, then 2 s

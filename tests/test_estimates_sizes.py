@@ -84,8 +84,8 @@ def test_store_size_estimates_is_incremental():
     db.migrate(con)
     db.apply_objects(con)
     cfg = json.loads((paths.SAMPLE_HUB / "repos/Qwen/Qwen2-0.5B-Instruct/config.json").read_text())
-    con.execute("""INSERT INTO hub_models (repo_id, sha, params_total, context_length, source_url, fetched_at,
-                   run_id) VALUES ('q', 's', 494032768, 32768, 'x', now(), 'r')""")
+    con.execute("""INSERT INTO hub_models (repo_id, sha, config_sha, params_total, context_length, source_url,
+                   fetched_at, run_id) VALUES ('q', 's', 'sha1', 494032768, 32768, 'x', now(), 'r')""")
     con.execute("INSERT INTO raw_hub_responses VALUES ('r', 'q', 'sha1', 'config', 'x', now(), ?)",
                 [json.dumps(cfg)])
     written = store_size_estimates(con)
@@ -99,5 +99,7 @@ def test_store_size_estimates_is_incremental():
     cfg["num_hidden_layers"] = 12
     con.execute("INSERT INTO raw_hub_responses VALUES ('r2', 'q', 'sha2', 'config', 'x', now(), ?)",
                 [json.dumps(cfg)])
-    assert store_size_estimates(con) == written + 1           # a new config commit: recomputed
+    assert store_size_estimates(con) == 0                     # fetched but not resolved (quarantined)
+    con.execute("UPDATE hub_models SET config_sha = 'sha2'")
+    assert store_size_estimates(con) == written + 1           # the model's new config commit: recomputed
     assert con.execute("SELECT max(config_sha) FROM quant_size_estimates").fetchone()[0] == "sha2"

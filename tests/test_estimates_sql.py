@@ -74,14 +74,14 @@ def make_db(params_total: float = SEED_PAGE["params_total"], params_active: floa
     con.execute("CREATE OR REPLACE VIEW devices AS SELECT * FROM devices_fixture")
     config = json.loads((SAMPLE / DSV4 / "config.json").read_text())
     con.execute(
-        """INSERT INTO hub_models (repo_id, sha, params_total, params_active, context_length, vocab_size,
-                   hidden_size, source_url, fetched_at, run_id) VALUES (?, 'x', ?, ?, 1048576, 129280, 4096,
-                   'test', now(), 't')""",
+        """INSERT INTO hub_models (repo_id, sha, config_sha, params_total, params_active, context_length,
+                   vocab_size, hidden_size, source_url, fetched_at, run_id)
+                   VALUES (?, 'x', 'x', ?, ?, 1048576, 129280, 4096, 'test', now(), 't')""",
         [DSV4, int(params_total), params_active and int(params_active)],
     )
     con.execute(
-        """INSERT INTO raw_hub_responses (run_id, repo_id, kind, source_url, fetched_at, payload)
-                   VALUES ('t', ?, 'config', 'test', now(), ?)""",
+        """INSERT INTO raw_hub_responses (run_id, repo_id, repo_sha, kind, source_url, fetched_at, payload)
+                   VALUES ('t', ?, 'x', 'config', 'test', now(), ?)""",
         [DSV4, json.dumps(config)],
     )
     for row in attention_rows(DSV4, config):

@@ -17,6 +17,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from catalog.exports.page import ModelNotFound, build_model_page
+from catalog.exports.page.matrix import fits
 from catalog.exports.validate import SCHEMA_DIR, page_consistency
 
 V4 = "deepseek-ai/DeepSeek-V4-Flash"
@@ -36,9 +37,9 @@ SEED_SECTIONS = {
     "VRAM table by quantization (bits, VRAM, + context, file size, quality)": ["quantizations"],
     "Which GPUs can run it (1.3× comfortable memory, full-context addition)": [
         "gpus.vram_gb", "gpus.recommended_gb", "gpus.full_context_addition_gb", "gpus.vram_full_context_gb",
-        "gpus.single_gpu", "gpus.text", "hardware_by_quant.quants"],
+        "gpus.single_gpu", "gpus.top", "gpus.text", "fit.verdicts", "fit.decode_tok_s"],
     "Which devices (unified memory) can run it, runs great / decent": [
-        "devices.count", "devices.runs_great", "devices.decent", "devices.verdicts"],
+        "devices.count", "devices.runs_great", "devices.top", "devices.verdicts"],
     "Related models / derivatives": ["related.derivatives"],
     "FAQ: how much VRAM": ["faq.vram_needed.answer"],
     "FAQ: can the RTX 5090 run it": ["faq.rtx_5090.answer", "faq.consumer_gpus.answer"],
@@ -88,7 +89,7 @@ def _fit(con, quant="Q4_K_M", ctx=2048):
 
 
 def test_the_page_validates_and_carries_every_seed_section(page):
-    schema = json.loads((SCHEMA_DIR / "v1" / "model_page.schema.json").read_text())
+    schema = json.loads((SCHEMA_DIR / "v2" / "model_page.schema.json").read_text())
     Draft202012Validator(schema).validate(page)
     missing = [(section, path) for section, paths in SEED_SECTIONS.items() for path in paths
                if _get(page, path) in (None, "", [], {})]
@@ -137,9 +138,10 @@ def test_quant_table_matches_the_quantizations_view_and_is_estimated(con, page):
     f = page["vram_formula"]
     assert (f["weights_gb"], f["weights_source"]) == (171.61, "estimate")
     assert f["weights_bytes"] == rows["Q4_K_M"]["file_size_bytes"]
-    ctx = {m["quant"]: m["points"] for m in page["memory_by_context"]}["Q4_K_M"]
-    assert ctx[0]["context_tokens"] == 2048 and ctx[-1]["context_tokens"] == 1_048_576
-    assert ctx[-1]["vram_gb"] == page["gpus"]["vram_full_context_gb"] == 178.0
+    mem = page["memory_by_context"]
+    vram = {m["quant"]: m["vram_gb"] for m in mem["quants"]}["Q4_K_M"]
+    assert mem["context_tokens"][0] == 2048 and mem["context_tokens"][-1] == 1_048_576
+    assert vram[-1] == page["gpus"]["vram_full_context_gb"] == 178.0
     dl = page["faq"]["download_size"]
     assert not (dl["recommended"]["real_file"] or dl["largest"]["real_file"] or dl["smallest"]["real_file"])
     assert dl["recommended"]["file_size_gb"] == 171.61
@@ -147,11 +149,11 @@ def test_quant_table_matches_the_quantizations_view_and_is_estimated(con, page):
     assert "171.61 GB" in dl["answer"]
 
 
-@pytest.mark.xfail(strict=True, reason="page.py's VRAM formula predates issue #18: it adds the whole file "
-                   "and the 2K compute buffer at every context, while VRAM now leaves host-resident token "
-                   "embeddings "
-                   "out and sizes the compute buffer at the context (quantizations.weights_on_gpu_gb, "
-                   "overhead_full_context_gb); the page rewrite adopts them")
+@pytest.mark.xfail(strict=True, reason="the page's VRAM formula predates issue #18: it adds the whole "
+                   "file and the 2K compute buffer at every context, while VRAM now leaves host-resident "
+                   "token embeddings out and sizes the compute buffer at the context "
+                   "(quantizations.weights_on_gpu_gb, host_weights_gb, overhead_full_context_gb); the page "
+                   "rewrite adopts them")
 def test_vram_formula_adds_up(page):
     f = page["vram_formula"]
     assert abs(f["weights_gb"] + f["at_2k"]["kv_plus_overhead_gb"] - f["at_2k"]["vram_gb"]) <= 0.011
@@ -161,10 +163,10 @@ def test_vram_formula_adds_up(page):
 
 def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     fit = _fit(con)
-    fits = {d for d, r in fit.items() if r[1] != "too_small"}
-    single = {d for d in fits if fit[d][4] == "gpu"}
+    fitting = {d for d, r in fit.items() if r[1] != "too_small"}
+    single = {d for d in fitting if fit[d][4] == "gpu"}
     assert set(page["gpus"]["single_gpu"]) == single
-    # An MI300X (192 GB) holds the ~174.0 GB Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
+    # An MI300X (192 GB) holds the ~171.6 GB Q4_K_M on one GPU: the seed's "no single GPU" is wrong.
     # An H200 (141 GB) does not: with ~284B parameters, not 158.1B, it needs two.
     assert {"amd-mi300x", "amd-mi325x", "amd-mi355x", "nvidia-b200"} <= single
     assert fit["amd-mi300x"][1] == "decent" and fit["nvidia-h200-sxm"][1] == "too_small"
@@ -172,29 +174,34 @@ def test_fit_lists_and_speeds_agree_with_device_fit(con, page):
     assert page["faq"]["which_gpus"]["no_single_gpu"] is False
     assert "No single GPU" not in page["gpus"]["text"]
     assert "No single GPU" not in page["faq"]["which_gpus"]["answer"]
-    speeds = {d["device_id"]: d["decode_tok_s"] for d in page["speed"]["devices"]}
-    assert set(speeds) == fits
-    for device_id, tok_s in speeds.items():
+    # The compact fit of every device and quant says what device_fit says, speeds to 3 digits.
+    for q in page["quantizations"]:
+        qfit = _fit(con, q["quant"])
+        for e in fits(page, q["quant"]):
+            verdict, tok_s, needed = qfit[e.device_id][1], qfit[e.device_id][2], qfit[e.device_id][3]
+            assert e.verdict == verdict, (q["quant"], e.device_id)
+            if e.runs:
+                assert e.decode_tok_s == pytest.approx(tok_s, rel=0.005)
+            else:
+                assert e.gpus_needed == (needed if needed is not None and needed <= 35 else None)
+    named = {d["device_id"]: d["decode_tok_s"] for d in page["speed"]["devices"]}
+    assert set(named) <= fitting and len(named) == min(12, len(fitting))
+    for device_id, tok_s in named.items():
         assert tok_s == round(fit[device_id][2], 1)
-    assert speeds["amd-mi300x"] == round(fit["amd-mi300x"][2], 1) > 80   # an MoE reads its active share
-    unified = {d for d in fits if fit[d][5] or fit[d][4] in ("system", "superchip")}
-    shown = {e["device_id"] for e in page["devices"]["runs_great"] + page["devices"]["decent"]}
-    assert shown == unified == set(page["faq"]["which_devices"]["devices"])
-    assert page["devices"]["count"] == len(unified)
-    for h in page["hardware_by_quant"]["quants"]:
-        qfit = _fit(con, h["quant"])
-        for e in h["multi_gpu"]:
-            assert qfit[e["device_id"]][1] == "too_small" and e["gpus_needed"] == qfit[e["device_id"]][3]
+    assert fit["amd-mi300x"][2] > 80                    # an MoE token reads its active share
+    unified = {d for d in fitting if fit[d][5] or fit[d][4] in ("system", "superchip")}
+    assert set(page["devices"]["runs_great"] + page["devices"]["decent"]) == unified
+    assert page["devices"]["count"] == page["faq"]["which_devices"]["count"] == len(unified)
     rtx = page["faq"]["rtx_5090"]
     assert rtx["can_run"] is False and rtx["answer"].startswith("No")
+    assert "32 GiB (34.36 GB), 33.82 GB usable" in rtx["answer"]
     assert page["faq"]["minimum_memory"]["quant"] == "IQ2_XXS"
 
 
-@pytest.mark.xfail(strict=True, reason="page.py's speed example shows the v1 formula (bandwidth, efficiency, "
-                   "per-token cost); the v2 speed model (issue #18) adds per-layer, MoE, attention and "
-                   "compute "
-                   "terms (speed_constants, fit_estimate's read_gb_per_token/layers/moe_layers/attn_flops), "
-                   "which the page rewrite shows")
+@pytest.mark.xfail(strict=True, reason="the page's speed example shows the v1 formula (bandwidth, "
+                   "efficiency, per-token cost); the v2 speed model (issue #18) adds per-layer, MoE, "
+                   "attention and compute terms (speed_constants, fit_estimate's read_gb_per_token, layers, "
+                   "moe_layers, attn_flops), which the page rewrite shows")
 def test_speed_example_reproduces_its_formula(page):
     ex = page["speed"]["example"]
     per_token_s = ex["per_token_ms"] / 1000
@@ -212,15 +219,18 @@ def test_the_consistency_check_catches_the_seed_contradiction(page):
     broken = json.loads(json.dumps(page))
     broken["gpus"]["single_gpu"] = []
     assert page_consistency(broken, "seed-like")
+    broken = json.loads(json.dumps(page))                 # a speed for a device that does not fit
+    i = broken["fit"]["quants"].index("Q4_K_M")
+    broken["fit"]["decode_tok_s"][i] += " 1.0"
+    assert any("speeds for" in p for p in page_consistency(broken, "misaligned"))
 
 
 def test_context_and_unknown_models(con):
     full = build_model_page(con, V4, context_tokens=1_048_576)
-    assert full["gpus"]["context_tokens"] == 1_048_576
+    assert full["gpus"]["context_tokens"] == full["fit"]["context_tokens"] == 1_048_576
 
     def singles(p, quant):
-        return {e["device_id"] for h in p["hardware_by_quant"]["quants"] if h["quant"] == quant
-                for e in h["single_gpu"]}
+        return {e.device_id for e in fits(p, quant) if e.runs}
 
     at_2k = build_model_page(con, V4)
     # An 80 GB A100 holds IQ2_XS (~82.8 GB) at 2K, not with the 1M-token cache; an MI355X Q8_0 likewise.
@@ -228,7 +238,5 @@ def test_context_and_unknown_models(con):
         assert device in singles(at_2k, quant) and device not in singles(full, quant), (device, quant)
     assert set(full["gpus"]["single_gpu"]) == {d for d, r in _fit(con, ctx=1_048_576).items()
                                                if r[1] != "too_small" and r[4] == "gpu"}
-    with pytest.raises(ValueError):
-        build_model_page(con, V4, context_tokens=12345)
     with pytest.raises(ModelNotFound):
         build_model_page(con, "nobody/nothing")

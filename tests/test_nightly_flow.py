@@ -122,25 +122,62 @@ def test_config_of_a_commit_is_read_once_and_cached(tmp_path, fake_hub, settings
     assert not [r for r in fake_hub.requests if r.path.endswith("/config.json")]
 
 
-def test_failing_data_check_blocks_publishing_and_keeps_the_published_catalogue(
+def test_a_model_failing_a_data_check_is_quarantined_and_the_rest_is_published(
     tmp_path, fake_hub, settings_file, monkeypatch
 ):
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    published = (tmp_path / "catalog.duckdb").read_bytes()
-    exported = (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes()
+    small = ("SELECT quant, file_size_bytes FROM quantizations "
+             "WHERE repo_id = 'Qwen/Qwen2-0.5B-Instruct' ORDER BY 1")
+    before = _query(tmp_path, small)
 
     gguf = fake_hub.snapshot.repos["bartowski/Qwen2-0.5B-Instruct-GGUF"]
     gguf.files["Qwen2-0.5B-Instruct-Q8_0.gguf"].size = 9 * 10**12   # 9 TB: no real file is that big
     fake_hub.snapshot.touch("bartowski/Qwen2-0.5B-Instruct-GGUF")
+    fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct", likes=4242)   # another model's news
+    summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
+
+    assert summary.status == "failed" and summary.published, summary.errors
+    assert summary.checks["value_ranges"] == 0 and summary.counts["quarantined"] == 1
+    quarantined = [e for e in summary.errors if e["subject"] == "model:Qwen/Qwen2-0.5B-Instruct"]
+    assert quarantined and "value_ranges" in quarantined[0]["error"]
+    assert "9000000000000" in quarantined[0]["error"]
+    assert _query(tmp_path, small) == before, "the quarantined model keeps its last good rows"
+    likes = "SELECT likes FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'"
+    assert _query(tmp_path, likes) == [(4242,)], "every other model is published"
+    assert _query(tmp_path, "SELECT max(size_bytes) FROM hub_gguf_files")[0][0] < 10**12
+    errors = _query(tmp_path, "SELECT subject, error_type FROM source_errors WHERE run_id = "
+                              f"'{summary.run_id}'")
+    assert ("model:Qwen/Qwen2-0.5B-Instruct", "quarantined") in errors
+    assert "Qwen/Qwen2-0.5B-Instruct" in (tmp_path / "out" / "latest" / "models.json").read_text()
+
+
+def test_catalogue_wide_breakage_blocks_publishing_and_keeps_the_published_catalogue(
+    tmp_path, fake_hub, settings_file, monkeypatch
+):
+    from catalog import checks
+
+    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+    published = (tmp_path / "catalog.duckdb").read_bytes()
+    exported = (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes()
+    folder = tmp_path / "checks"
+    folder.mkdir()
+    for check in checks.CHECKS_DIR.glob("*.sql"):
+        (folder / check.name).write_text(check.read_text())
+    (folder / "zz_catalogue.sql").write_text(      # a violation no single model owns
+        "SELECT 'hub_models' AS table_name, 'hub' AS subject, 'too few models' AS detail, "
+        "NULL::VARCHAR AS quarantine FROM hub_models HAVING count(*) < 100")
+    monkeypatch.setattr(checks, "CHECKS_DIR", folder)
+    fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct", likes=4242)
     summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
 
     assert summary.status == "failed" and not summary.published
-    assert summary.checks["value_ranges"] == 1
-    assert any("value_ranges" in e["error"] for e in summary.errors)
+    assert summary.checks["zz_catalogue"] == 1
+    assert any("too few models" in e["error"] for e in summary.errors)
     assert (tmp_path / "catalog.duckdb").read_bytes() == published
     assert (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes() == exported
     rejected = duckdb.connect(str(tmp_path / "catalog.rejected.duckdb"), read_only=True)
-    assert rejected.execute("SELECT max(size_bytes) FROM hub_gguf_files").fetchone()[0] == 9 * 10**12
+    assert rejected.execute("SELECT likes FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'"
+                            ).fetchone()[0] == 4242
     rejected.close()
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from catalog import paths, prefect_server
+from catalog import paths
 from catalog.commands import serve
 from catalog.fakehub import FakeHub, Snapshot
+from catalog.orchestration import prefect_server
 
 pytestmark = pytest.mark.acceptance
 

@@ -87,6 +87,7 @@ def _model_row(repo_id: str, config: dict[str, Any]) -> dict[str, Any]:
     return {
         "repo_id": repo_id,
         "sha": "calibration",
+        "config_sha": "calibration",
         "params_total": counted.params_total if counted else None,
         "params_active": counted.params_active if counted else None,
         "params_source": "architecture",

@@ -26,7 +26,11 @@ import duckdb
 
 from catalog import db, paths
 
-OK, UNHEALTHY, USAGE, LOCKED, NOT_FOUND, QUERY_FAILED = 0, 1, 2, 3, 4, 5
+# Exit codes, one meaning each (README "Exit codes"): 0 done; 1 a run failed / the catalogue is
+# unhealthy / an export was refused; 2 bad arguments or no catalogue; 3 the Hub is not
+# reachable; 4 model or device not found; 5 the SQL failed; 6 the catalogue is busy (another
+# refresh holds it); 7 the machine refused (disk full, read-only, permission).
+OK, UNHEALTHY, USAGE, UNREACHABLE, NOT_FOUND, QUERY_FAILED, LOCKED, ENVIRONMENT = 0, 1, 2, 3, 4, 5, 6, 7
 # Views a catalogue built by `fitcat refresh` / `make demo` always has.
 REQUIRED_VIEWS = ("models", "quantizations", "devices", "device_fit")
 
@@ -88,7 +92,8 @@ def open_db(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
 
 
 def command(name: str, body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Wrap a command body: CliError -> message on stderr and its exit code."""
+    """Wrap a command body: CliError -> message on stderr and its exit code (anything else is
+    told in one line by catalog.cli.main)."""
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -226,7 +231,7 @@ def tokens(value: int | None) -> str:
 
 
 # Model × quant × device at any context, under the default runtime profile: the fit_estimate table
-# macro (sql/views/fit_estimate.sql), the same definition the device_fit views select from.
+# macro (sql/macros/fit_estimate.sql), the same definition the device_fit views select from.
 _FIT_SQL = """
 SELECT * FROM fit_estimate($devices, repo_name := $repo, ctx_tokens := $ctx, cache_type := $kv, fa := $fa)
 WHERE is_default AND ($device IS NULL OR device_id = $device)

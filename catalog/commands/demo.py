@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from catalog import paths, task_runners
+from catalog import paths
+from catalog.commands import _common as c
 from catalog.commands.refresh import run_flow
 from catalog.fakehub import FakeHub, Snapshot
+from catalog.orchestration import task_runners
 
 # The sample Hub grants this token access to gated repos, playing an operator whose
 # token accepted the licences (see catalog/fakehub/sample/README.md). Not a secret.
@@ -19,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
     p.add_argument("--settings", help="scope file (default: the sample's own fitcat.toml)")
     task_runners.add_arguments(p)
-    p.set_defaults(run=run)
+    p.set_defaults(run=c.command("demo", run))
 
 
 def run(args: argparse.Namespace) -> int:

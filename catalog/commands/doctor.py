@@ -12,6 +12,7 @@ import duckdb
 
 from catalog import db
 from catalog.commands import _common as c
+from catalog.orchestration import runs
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -33,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     con = c.open_db(args)
     try:
-        report = diagnose(con, stale_days=args.stale_days, now=dt.datetime.now(dt.UTC))
+        journal = runs.Journal(runs.journal_path(c.db_file(args)))
+        report = diagnose(con, stale_days=args.stale_days, now=dt.datetime.now(dt.UTC),
+                          unrecorded=runs.unrecorded(con, journal))
     finally:
         con.close()
     report["database"] = str(c.db_file(args))
@@ -52,7 +55,25 @@ def _age_days(ts: dt.datetime | None, now: dt.datetime) -> float | None:
     return round((now - ts).total_seconds() / 86400, 2)
 
 
-def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datetime) -> dict[str, Any]:
+def _newest_unrecorded(unrecorded: list[dict[str, Any]],
+                       last: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A journal run the ledger does not have yet (it crashed, or was never published) that is
+    newer than the ledger's last run: that one is the last run."""
+    def started(row: dict[str, Any]) -> dt.datetime:
+        value = row.get("started_at")
+        stamp = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        return stamp if isinstance(stamp, dt.datetime) else dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    newest = max(unrecorded, key=started, default=None)
+    if newest is None or (last and started(newest) <= started(last)):
+        return None
+    return {"run_id": newest["run_id"], "flow": newest.get("flow"), "started_at": newest.get("started_at"),
+            "ended_at": newest.get("ended_at"), "status": newest.get("status"),
+            "counts": newest.get("counts") or {}, "errors": newest.get("errors") or []}
+
+
+def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datetime,
+             unrecorded: list[dict[str, Any]] = ()) -> dict[str, Any]:
     checks: list[dict[str, Any]] = []
 
     def check(name: str, status: str, detail: str) -> None:
@@ -84,10 +105,13 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
     if last:
         for k in ("counts", "errors"):
             last[k] = json.loads(last[k]) if isinstance(last[k], str) else last[k]
+    last = _newest_unrecorded(list(unrecorded), last) or last
     if last is None:
         check("last_run", "fail", "no refresh has run: run `fitcat refresh` or `make demo`")
-    elif last["status"] == "failed":
-        check("last_run", "fail", f"run {last['run_id']} failed at {last['ended_at']}; see failed sources")
+    elif last["status"] in ("failed", "crashed"):
+        why = "; ".join(e.get("error", "") for e in (last.get("errors") or [])[:2])
+        check("last_run", "fail", f"run {last['run_id']} {last['status']} at {last['ended_at'] or '?'}"
+                                  + (f": {why}" if why else "; see failed sources"))
     elif last["status"] == "running":
         check(
             "last_run",

@@ -112,9 +112,10 @@ def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, conf
     active = (int(args.active_params) if args.active_params
               else counted.params_active if counted and not args.params else params)
     con.execute(
-        """INSERT INTO hub_models (repo_id, sha, params_total, params_active, params_source, context_length,
-                                   vocab_size, hidden_size, architecture, source_url, fetched_at, run_id)
-           VALUES (?, 'local', ?, ?, 'estimate', ?, ?, ?, ?, 'local', ?, 'estimate')""",
+        """INSERT INTO hub_models (repo_id, sha, config_sha, params_total, params_active, params_source,
+                                   context_length, vocab_size, hidden_size, architecture, source_url,
+                                   fetched_at, run_id)
+           VALUES (?, 'local', 'local', ?, ?, 'estimate', ?, ?, ?, ?, 'local', ?, 'estimate')""",
         [
             MODEL_ID,
             params,
@@ -128,8 +129,9 @@ def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, conf
     )
     if config:
         con.execute(
-            """INSERT INTO raw_hub_responses (run_id, repo_id, kind, source_url, fetched_at, payload)
-               VALUES ('estimate', ?, 'config', 'local', ?, ?)""",
+            """INSERT INTO raw_hub_responses (run_id, repo_id, repo_sha, kind, source_url, fetched_at,
+                                              payload)
+               VALUES ('estimate', ?, 'local', 'config', 'local', ?, ?)""",
             [MODEL_ID, now, json.dumps(config)],
         )
         for row in attention_rows(MODEL_ID, config):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from catalog import paths
 from catalog.commands import _common as c
+from catalog.orchestration import lock
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +54,11 @@ def _run(args: argparse.Namespace) -> int:
                 )
             run_id = _release_name(root, row[0])
         try:
-            result = publish.publish_exports(con, root, run_id, force=args.force)
+            root.mkdir(parents=True, exist_ok=True)
+            with lock.run_lock(run_id, lock.exports_lock(root)):
+                result = publish.publish_exports(con, root, run_id, force=args.force)
+        except lock.AlreadyRunning as exc:
+            raise c.CliError(str(exc), c.LOCKED) from exc
         except publish.ExportRefused as exc:
             raise c.CliError(
                 f"{exc}. Fix the data, or rerun with --force if the change is intended", c.UNHEALTHY

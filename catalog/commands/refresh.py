@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from catalog import paths, task_runners
+from catalog import paths
+from catalog.commands import _common as c
 from catalog.hub.client import DEFAULT_ENDPOINT
+from catalog.orchestration import lock, task_runners
 
 
 class Offline(RuntimeError):
@@ -23,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-vendor-pages", action="store_true",
                    help="do not fetch vendor spec pages; the curated device registry stands")
     task_runners.add_arguments(p)
-    p.set_defaults(run=run)
+    p.set_defaults(run=c.command("refresh", run))
 
 
 def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
@@ -38,19 +41,30 @@ def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
 
 def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_pages: bool = True,
              task_runner=None) -> int:
+    """Run the nightly flow once; the exit code says how it ended (README, "Exit codes")."""
+    try:
+        lock.probe(lock.db_lock(Path(db)), lock.exports_lock(Path(out)))
+    except lock.AlreadyRunning as exc:
+        print(f"fitcat: {exc}", file=sys.stderr)
+        return c.LOCKED
     from flows.nightly import nightly_refresh, run_nightly  # imports Prefect: only when we run
 
     flow = task_runners.with_runner(nightly_refresh, task_runner)
     summary = run_nightly(flow, db_path=db, exports_dir=out, endpoint=endpoint, settings_path=settings,
                           vendor_pages=vendor_pages)
+    if summary.status == "locked":
+        print(f"fitcat: {summary.errors[0]['error']}", file=sys.stderr)
+        return c.LOCKED
     from rich.console import Console
 
-    from catalog.report import summary_table
+    from catalog.orchestration.report import summary_table
 
     Console().print(summary_table(summary))
     for err in summary.errors:
         print(f"  failed {err['source']} {err['subject']}: {err['error']}", file=sys.stderr)
-    return 0 if summary.status == "completed" else 1
+    if summary.environment:
+        return c.ENVIRONMENT
+    return c.OK if summary.status == "completed" else c.UNHEALTHY
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fitcat refresh: the Hub is not reachable: {exc}.\n"
               "Nothing was changed. Offline? Run `make demo` to refresh from the bundled sample Hub.",
               file=sys.stderr)
-        return 3
+        return c.UNREACHABLE
     return run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), endpoint,
                     args.settings, vendor_pages=not args.skip_vendor_pages,
                     task_runner=task_runners.from_args(args))

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from catalog import paths, task_runners
+from catalog import paths
+from catalog.orchestration import task_runners
 
 DEPLOYMENT = "nightly-refresh"
 FLOW = "nightly-refresh"
@@ -185,9 +186,9 @@ def run(args: argparse.Namespace) -> int:
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from catalog import prefect_server
+    from catalog.orchestration import prefect_server
 
-    home = Path(os.environ.get("PREFECT_HOME") or paths.ROOT / ".cache" / "prefect")
+    home = Path(os.environ.get("PREFECT_HOME") or paths.PREFECT_HOME)
     servers: list[prefect_server.LocalServer] = []
 
     def serve_on_a_local_server() -> None:

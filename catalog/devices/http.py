@@ -1,8 +1,10 @@
 """A polite fetcher for vendor pages: identifies itself, waits between requests to the same
 host, asks only for what changed (ETag / If-Modified-Since against an on-disk cache),
-honours robots.txt, and turns every refusal into a FetchError with a readable reason.
+honours robots.txt, retries what may pass (connection errors, time-outs, 429 / 5xx, with
+back-off and Retry-After: `catalog.http.retrying_session`), and turns every refusal into a
+FetchError with a readable reason.
 
-The clock and sleep are injectable so tests check the delay without waiting for it.
+The clock and sleep are injectable so tests check the delays without waiting for them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+
+from catalog.http import retrying_session
 
 USER_AGENT = "fitcat-devices/0.1 (+https://github.com/fitcat/fitcat; devices@fitcat.invalid)"
 
@@ -38,10 +42,11 @@ class FetchResult:
 
 
 class PoliteFetcher:
-    """GET with a contact User-Agent, per-host delay, conditional requests and robots.txt."""
+    """GET with a contact User-Agent, per-host delay, conditional requests, robots.txt and
+    retries (`retries` more attempts; `timeout` per connect and per read)."""
 
     def __init__(self, cache_dir: Path, *, user_agent: str = USER_AGENT, timeout: float = 20.0,
-                 delay_s: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                 delay_s: float = 2.0, retries: int = 3, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  session: requests.Session | None = None) -> None:
         self.cache_dir = Path(cache_dir)
@@ -50,7 +55,7 @@ class PoliteFetcher:
         self.delay_s = delay_s
         self.clock = clock
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = session or retrying_session(retries=retries, sleep=sleep)
         self._last_request: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser] = {}
 

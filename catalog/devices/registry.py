@@ -18,7 +18,9 @@ REGISTRY_CSV = Path(__file__).with_name("devices.csv")
 
 KINDS = {"gpu", "soc", "system", "superchip"}
 BACKENDS = {"cuda", "rocm", "metal", "vulkan", "cpu"}
-SEGMENTS = {"consumer", "workstation", "datacenter", "mac", "system"}
+# Laptop GPUs are `consumer` (named "... Laptop GPU" as NVIDIA names them): a segment of their own
+# would misfile them wherever a segment maps to a device class. `edge` is Jetson-class modules.
+SEGMENTS = {"consumer", "workstation", "datacenter", "mac", "system", "edge"}
 CONFIDENCE = {"high", "medium", "low"}
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -67,9 +67,12 @@ def estimate_file_bytes(shapes: Shapes, quant: str) -> int:
 # Bumped whenever the tensor list or the type rules change, so every stored estimate is recomputed.
 ESTIMATOR = "llama-quant@007dbbf3/1"
 
+# The config.json each model's resolved row was built from (hub_models.config_sha: a quarantined
+# newer config is not used, as in model_shapes).
 _LATEST_CONFIGS = """
-    SELECT m.repo_id, arg_max(r.payload, r.fetched_at) AS cfg, arg_max(r.repo_sha, r.fetched_at) AS config_sha
-    FROM hub_models m JOIN raw_hub_responses r ON r.repo_id = m.repo_id AND r.kind = 'config'
+    SELECT m.repo_id, arg_max(r.payload, r.fetched_at) AS cfg, any_value(r.repo_sha) AS config_sha
+    FROM hub_models m JOIN raw_hub_responses r
+         ON r.repo_id = m.repo_id AND r.kind = 'config' AND r.repo_sha = m.config_sha
     WHERE m.removed_at IS NULL AND r.payload IS NOT NULL AND ($repo IS NULL OR m.repo_id = $repo)
     GROUP BY m.repo_id"""
 # Per model: the quant labels it needs a size for (the ladder and every label of its real builds),

@@ -2,7 +2,8 @@
 
 Layout under the exports root (see exports/README.md):
 
-    releases/.staging-<run_id>/   being built (a killed run leaves it; the next run deletes it)
+    releases/.staging-<run_id>/   being built (removed on failure; a killed run leaves it, the next
+                                  run, holding the export lock, deletes it)
     releases/<run_id>/            a complete, validated release (the last 3 published are kept)
     latest -> releases/<run_id>   symlink, replaced with os.replace (readers never see a mix)
 
@@ -36,11 +37,11 @@ import duckdb
 from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
-from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
+from catalog.exports.page import SCHEMA_VERSION, PageRows, read_pages_rows
 from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
-from catalog.staging import PublishBlocked
+from catalog.orchestration.staging import PublishBlocked
 
 KEEP_RELEASES = 3
 MAX_MODEL_DROP = 0.20
@@ -71,7 +72,7 @@ class ExportResult:
         """Rows of the top-level files, plus the page count (for the run report)."""
         out = {k: v for k, v in self.rows.items() if "/" not in k}
         out["models/*.json"] = sum(1 for k in self.rows if k.startswith("models/"))
-        out["device_fit/*.csv"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
+        out["device_fit/*.parquet"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
         return out
 
 
@@ -166,7 +167,8 @@ def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[N
     model_quant_memory, so the cost is per model, whatever the size of the catalogue)."""
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE device_fit AS "
-                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id)", {"ids": repo_ids})
+                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id) ORDER BY repo_id",
+                    {"ids": repo_ids})
         yield
     finally:
         con.execute("DROP TABLE IF EXISTS temp.device_fit")
@@ -187,11 +189,11 @@ def rebuild_models(con: duckdb.DuckDBPyConnection, repo_ids: list[str], paths: d
         for start in range(0, len(repo_ids), FIT_BATCH):
             batch = repo_ids[start:start + FIT_BATCH]
             with fit_batch(con, batch):
+                found = read_pages_rows(con, batch)
                 for rid in batch:
-                    try:
-                        page_rows = read_page_rows(con, rid)
-                    except PageIncomplete as incomplete:
-                        skipped.append(str(incomplete))   # in the analyst CSVs, no page until facts exist
+                    page_rows = found.get(rid)
+                    if not isinstance(page_rows, PageRows):   # in the analyst CSVs, no page until facts exist
+                        skipped.append(str(page_rows or f"{rid}: not in the catalogue"))
                         continue
                     fit = fit_path(paths[rid])
                     fit_rows[fit] = write_model_fit(con, rid, safe_join(staging, fit))
@@ -354,8 +356,16 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
         raise ValueError(f"release {release} already exists")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    now = _now()
+    try:
+        return _publish(con, root, run_id, staging, release, previous, force, workers)
+    except BaseException:            # a full disk is not left full: the partial set goes at once
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
+
+def _publish(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, staging: Path, release: Path,
+             previous: Path | None, force: bool, workers: int | None) -> ExportResult:
+    now = _now()
     with materialized(con):
         built = build_release(con, staging, previous, now, workers)
     rows = built.rows

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.exports.fmt import dumps
+from catalog.exports.fmt import dumps_compact
 from catalog.exports.page import SCHEMA_VERSION, PageRows, assemble_page
 from catalog.exports.slug import safe_join
 from catalog.exports.validate import SCHEMAS, page_consistency, schema_errors
@@ -88,7 +88,7 @@ def render(rows: PageRows, rel: str, staging: Path, previous: Path | None, now: 
         page = old_page
     else:
         page["generated_at"] = now
-        write_text(target, dumps(page))
+        write_text(target, dumps_compact(page))
     problems = schema_errors(page, SCHEMAS["models/*.json"], rel)
     if not problems:
         problems = page_consistency(page, rel)

@@ -26,18 +26,22 @@ from catalog.exports.page import SCHEMA_VERSION
 
 # What the per-model files (and their models.json entries) are computed and checked with, besides
 # the rows page_inputs hashes: a change to any of these rebuilds every model.
-CODE = ("catalog/exports/render.py", "catalog/exports/page.py", "catalog/exports/fmt.py",
-        "catalog/exports/slug.py", "catalog/exports/tables.py", "catalog/exports/validate.py",
-        "exports/schema/*/*.schema.json", "sql/macros/*.sql", "sql/views/*.sql")
+# (folder, pattern): the package's exporter modules, the schemas, the SQL (found in a checkout
+# and in an installed wheel alike).
+CODE = ((paths.PACKAGE, "exports/render.py"), (paths.PACKAGE, "exports/page/*.py"),
+        (paths.PACKAGE, "exports/fmt.py"), (paths.PACKAGE, "exports/slug.py"),
+        (paths.PACKAGE, "exports/tables.py"), (paths.PACKAGE, "exports/validate.py"),
+        (paths.PACKAGE, "units.py"), (paths.SCHEMA_DIR, "*/*.schema.json"), (paths.SQL_DIR, "macros/*.sql"),
+        (paths.SQL_DIR, "views/*.sql"))
 
 
 @cache
 def code_hash() -> str:
     """sha256 over the exporter's code and SQL, and the schema version."""
     h = hashlib.sha256(SCHEMA_VERSION.encode())
-    for pattern in CODE:
-        for file in sorted(paths.ROOT.glob(pattern)):
-            h.update(f"\0{file.relative_to(paths.ROOT).as_posix()}\0".encode())
+    for folder, pattern in CODE:
+        for file in sorted(folder.glob(pattern)):
+            h.update(f"\0{file.relative_to(folder).as_posix()}\0".encode())
             h.update(file.read_bytes())
     return h.hexdigest()
 

@@ -3,12 +3,21 @@
 It speaks the routes `huggingface_hub` uses (see shared/reference/hub-api.md), with the
 real headers (Link pagination, RateLimit, X-Repo-Commit, X-Error-Code, Range), so the real
 client talks to it unchanged. It counts every request per rate-limit bucket and can inject
-faults: status codes (429 storms, 5xx), hangs (client time-outs), ignored Range headers.
+faults: status codes (429 storms, 5xx), hangs (client time-outs), trickled bodies (n bytes
+every t seconds), ignored Range headers.
+
+Like the real Hub, `resolve` of an LFS file answers 302 to a CDN on a second loopback port,
+with the file's size, commit and ETag on the 302 only (`X-Linked-Size`, `X-Repo-Commit`,
+`X-Linked-Etag`); the CDN answers `Range` with 206, `Content-Range` and `Content-Length`, is
+not rate-limited by the Hub's windows and is counted in its own bucket (`cdn`). Sources:
+catalog/fakehub/sample/README.md. `FakeHub(..., cdn=False)` serves LFS files from `resolve`
+directly (200/206), as the fake did before, for the tests that need it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 import threading
@@ -40,6 +49,8 @@ class Fault:
     body: str = '{"error": "injected fault"}'
     hang: bool = False             # hold the request open until the client gives up
     ignore_range: bool = False     # answer 200 with the whole body despite a Range header
+    trickle_bytes: int = 0         # send the body n bytes at a time ...
+    trickle_interval: float = 0.0  # ... every t seconds (a slow or stuck-open connection)
     method: str | None = None
     times: int | None = 1          # None: every matching request
     every: int = 1                 # hit only every n-th matching request (1: each)
@@ -83,8 +94,10 @@ class FakeHub:
         page_size: int = 1000,
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        cdn: bool = True,
     ) -> None:
         self.snapshot = snapshot
+        self.cdn = cdn
         self.quotas = dict(QUOTAS, **(quotas or {}))
         self.page_size = page_size
         self.latency = latency
@@ -96,8 +109,9 @@ class FakeHub:
         self._window_start = clock()
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._servers: list[ThreadingHTTPServer] = []
         self.url = ""
+        self.cdn_url = ""
 
     # -- control -------------------------------------------------------------------------
     def add_fault(self, path: str, **kwargs: Any) -> Fault:
@@ -106,10 +120,11 @@ class FakeHub:
         return fault
 
     def counts(self) -> dict[str, int]:
-        """Requests served so far, per bucket."""
+        """Requests served so far per Hub bucket, and `cdn` (hops to the CDN, outside the
+        Hub's windows) once there was one."""
         out = {"api": 0, "resolvers": 0, "pages": 0}
         for r in self.requests:
-            out[r.bucket] += 1
+            out[r.bucket] = out.get(r.bucket, 0) + 1
         return out
 
     def reset_log(self) -> None:
@@ -117,20 +132,24 @@ class FakeHub:
             self.requests.clear()
 
     def start(self) -> str:
-        handler = type("Handler", (_Handler,), {"hub": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
         self._release.clear()
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = self._serve(_Handler)
+        self.cdn_url = self._serve(_CdnHandler) if self.cdn else ""
         return self.url
+
+    def _serve(self, handler_class: type[_Base]) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (handler_class,), {"hub": self}))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        self._servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
 
     def stop(self) -> None:
         self._release.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers = []
 
     @contextlib.contextmanager
     def running(self) -> Iterator[str]:
@@ -164,9 +183,14 @@ class FakeHub:
             self.requests.append(req)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Base(BaseHTTPRequestHandler):
+    """Plumbing shared by the Hub and its CDN: faults, logging, replies, trickled bodies."""
+
     hub: FakeHub
     protocol_version = "HTTP/1.1"
+    _extra: dict[str, str]
+    _record: RecordedRequest
+    _fault: Fault | None
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read hub.requests
         return
@@ -180,34 +204,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
-    # -- plumbing ------------------------------------------------------------------------
     def _dispatch(self, method: str) -> None:
-        split = urlsplit(self.path)
-        path, query = unquote(split.path), parse_qs(split.query)
-        bucket = bucket_of(path)
-        hub = self.hub
-        if hub.latency:
-            time.sleep(hub.latency)
-        remaining, reset = hub._rate(bucket)
-        self._extra = {
-            "RateLimit": f'"{bucket}";r={max(remaining, 0)};t={reset}',
-            "RateLimit-Policy": f'"fixed window";"{bucket}";q={hub.quotas[bucket]};w={WINDOW_SECONDS}',
-        }
+        raise NotImplementedError
+
+    def _begin(self, method: str, path: str, query: dict[str, list[str]], bucket: str) -> Fault | None:
+        """Log the request (before answering: a client never sees an unlogged reply); its fault."""
         self._record = RecordedRequest(method, path, query, bucket, 0, 0,
                                        self.headers.get("Authorization"))
-        hub.record(self._record)   # logged before answering: a client never sees an unlogged reply
-        self._ignore_range = False
-        fault = hub._fault_for(method, path)
-        if fault and fault.hang:
-            hub._release.wait(30)
-            return
-        if fault and fault.status:
-            self._reply(fault.status, fault.body.encode(), dict(fault.headers))
-        elif remaining < 0:
-            self._reply(429, b'{"error": "rate limited"}', {"Retry-After": str(reset)})
-        else:
-            self._ignore_range = bool(fault and fault.ignore_range)
-            self._route(method, path, query)
+        self.hub.record(self._record)
+        self._fault = self.hub._fault_for(method, path)
+        return self._fault
+
+    @property
+    def _ignore_range(self) -> bool:
+        return bool(self._fault and self._fault.ignore_range and not self._fault.status)
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None,
                content_type: str = "application/json") -> None:
@@ -221,7 +231,82 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
+            self._write(body)
+
+    def _write(self, body: bytes) -> None:
+        """Send body, trickled if the request's fault says so (until the client gives up)."""
+        fault = self._fault
+        if not (fault and fault.trickle_bytes):
             self.wfile.write(body)
+            return
+        try:
+            for i in range(0, len(body), fault.trickle_bytes):
+                self.wfile.write(body[i : i + fault.trickle_bytes])
+                self.wfile.flush()
+                if self.hub._release.wait(fault.trickle_interval):
+                    return                                # the fake Hub is stopping
+        except (BrokenPipeError, ConnectionResetError):
+            return                                        # the client gave up
+
+    def _stream(self, status: int, f: Any, start: int, end: int, headers: dict[str, str]) -> None:
+        """Send bytes [start, end) in chunks, so a huge zero-padded file never sits in memory."""
+        self._record.status = status
+        if self.command != "HEAD":
+            self._record.bytes_sent = end - start   # what this answer carries (client may stop early)
+        self.send_response(status)
+        for key, value in {**self._extra, **headers}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(end - start))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        chunk = 1 << 20
+        try:
+            for offset in range(start, end, chunk):
+                self._write(f.read(offset, min(offset + chunk, end)))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client stopped reading (it had what it needed)
+
+    def _serve_file(self, f: Any, headers: dict[str, str]) -> None:
+        """The file, or the range asked for (206 + Content-Range), unless a fault ignores Range."""
+        start, end, status = 0, f.size, 200
+        rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
+        if rng and not self._ignore_range:
+            start = int(rng.group(1))
+            end = min(int(rng.group(2)) + 1 if rng.group(2) else f.size, f.size)
+            if start >= f.size:
+                return self._reply(416, b"", {**headers, "Content-Range": f"bytes */{f.size}"})
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{f.size}"
+        self._stream(status, f, start, end, headers)
+
+
+class _Handler(_Base):
+    """The Hub: API, resolvers, rate limits."""
+
+    def _dispatch(self, method: str) -> None:
+        split = urlsplit(self.path)
+        path, query = unquote(split.path), parse_qs(split.query)
+        bucket = bucket_of(path)
+        hub = self.hub
+        if hub.latency:
+            time.sleep(hub.latency)
+        remaining, reset = hub._rate(bucket)
+        self._extra = {
+            "RateLimit": f'"{bucket}";r={max(remaining, 0)};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"{bucket}";q={hub.quotas[bucket]};w={WINDOW_SECONDS}',
+        }
+        fault = self._begin(method, path, query, bucket)
+        if fault and fault.hang:
+            hub._release.wait(30)
+            return
+        if fault and fault.status:
+            self._reply(fault.status, fault.body.encode(), dict(fault.headers))
+        elif remaining < 0:
+            self._reply(429, b'{"error": "rate limited"}', {"Retry-After": str(reset)})
+        else:
+            self._route(method, path, query)
 
     def _json(self, data: Any, headers: dict[str, str] | None = None) -> None:
         self._reply(200, json.dumps(data).encode(), headers)
@@ -351,36 +436,42 @@ class _Handler(BaseHTTPRequestHandler):
         if f.is_lfs:
             headers["X-Linked-Etag"] = f'"{f.sha256}"'
             headers["X-Linked-Size"] = str(f.size)
-        start, end, status = 0, f.size, 200
-        rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
-        if rng and not self._ignore_range:
-            start = int(rng.group(1))
-            end = min(int(rng.group(2)) + 1 if rng.group(2) else f.size, f.size)
-            if start >= f.size:
-                return self._reply(416, b"", {**headers, "Content-Range": f"bytes */{f.size}"})
-            status = 206
-            headers["Content-Range"] = f"bytes {start}-{end - 1}/{f.size}"
-        self._stream(status, f, start, end, headers)
+            if self.hub.cdn:
+                return self._redirect_to_cdn(repo, f, headers)
+        self._serve_file(f, headers)
 
-    def _stream(self, status: int, f: Any, start: int, end: int, headers: dict[str, str]) -> None:
-        """Send bytes [start, end) in chunks, so a huge zero-padded file never sits in memory."""
-        self._record.status = status
-        if self.command != "HEAD":
-            self._record.bytes_sent = end - start   # what this answer carries (client may stop early)
-        self.send_response(status)
-        for key, value in {**self._extra, **headers}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(end - start))
-        self.end_headers()
-        if self.command == "HEAD":
+    def _redirect_to_cdn(self, repo: Repo, f: Any, headers: dict[str, str]) -> None:
+        """302 to a signed CDN URL; the file's metadata travels on this answer only. The real
+        URL is opaque (`/xet-bridge-us/{repo object id}/{xet hash}?X-Amz-...`); ours names the
+        repo, commit and path so the CDN can find the file (reconstructed)."""
+        location = (f"{self.hub.cdn_url}/xet-bridge-us/{quote(repo.id)}/{repo.sha}/{quote(f.path)}"
+                    "?X-Amz-Expires=3600&X-Amz-Signature=fakehub")
+        body = f"Found. Redirecting to {location}".encode()
+        self._reply(302, body, {**headers, "Location": location}, content_type="text/plain")
+
+
+class _CdnHandler(_Base):
+    """The CDN behind `resolve`: Range and Content-Length; no RateLimit, no Hub metadata."""
+
+    def _dispatch(self, method: str) -> None:
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        self._extra = {}
+        fault = self._begin(method, path, parse_qs(split.query), "cdn")
+        if fault and fault.hang:
+            self.hub._release.wait(30)
             return
-        chunk = 1 << 20
-        try:
-            for offset in range(start, end, chunk):
-                self.wfile.write(f.read(offset, min(offset + chunk, end)))
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the client stopped reading (it had what it needed)
+        if fault and fault.status:
+            return self._reply(fault.status, fault.body.encode(), dict(fault.headers))
+        m = re.fullmatch(r"/xet-bridge-us/([^/]+/[^/]+)/([0-9a-f]+)/(.+)", path)
+        repo = self.hub.snapshot.repos.get(m.group(1)) if m and method in ("GET", "HEAD") else None
+        f = repo.files.get(m.group(3)) if repo is not None and m and repo.sha == m.group(2) else None
+        if f is None:
+            denied = b"<Error><Code>AccessDenied</Code></Error>"
+            return self._reply(403, denied, content_type="application/xml")
+        # the CDN's own ETag is not the LFS sha256 the Hub sends as X-Linked-Etag
+        etag = hashlib.sha256(f"cdn:{f.sha256}".encode()).hexdigest()
+        self._serve_file(f, {"Accept-Ranges": "bytes", "ETag": f'"{etag}"'})
 
 
 def _listing_item(info: dict[str, Any], expand: list[str]) -> dict[str, Any]:

@@ -47,6 +47,11 @@ class TooManyDimensions(LimitExceeded):
     """A tensor declares more dimensions than ggml supports."""
 
 
+class TooManyValues(LimitExceeded):
+    """The header's arrays hold more than `max_values` elements in all, or more than
+    `max_nested_arrays` arrays inside arrays."""
+
+
 class HeaderTooLarge(LimitExceeded):
     """The header would need more bytes than `max_bytes`."""
 
@@ -64,7 +69,7 @@ class RangeNotSupported(GGUFRemoteError):
 
 
 class BudgetExhausted(GGUFRemoteError):
-    """The run's request budget for the `resolvers` bucket is spent; try again next run."""
+    """The run's budget is spent (request cap or stage deadline); try again next run."""
 
 
 class NeedMoreData(Exception):

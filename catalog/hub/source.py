@@ -19,6 +19,8 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from catalog.hub import validate
+
 # Fields a listing page carries per repo: enough to detect a change (sha, lastModified) and
 # to refresh the counters of unchanged repos without any detail request.
 LISTING_EXPAND = ["sha", "lastModified", "createdAt", "downloads", "likes", "tags",
@@ -102,12 +104,38 @@ def find_gguf_repos(api: HfApi, base_repo_id: str) -> list[dict[str, Any]]:
 
 # -- details ---------------------------------------------------------------------------------
 def fetch_model_info(api: HfApi, repo_id: str) -> dict[str, Any]:
-    """The model's API object (sha, dates, gated, counts, tags, cardData, safetensors, gguf)."""
-    return jsonable(api.model_info(repo_id))
+    """The model's API object (sha, dates, gated, counts, tags, cardData, safetensors, gguf);
+    its id and commit sha are checked before anything uses them (UnsafeHubValue)."""
+    info = jsonable(api.model_info(repo_id))
+    validate.repo_id(info.get("id"), repo_id)
+    validate.commit_sha(info.get("sha"), repo_id)
+    return info
 
 
 def _config_cache_path(cache_dir: Path, repo_id: str, sha: str) -> Path:
-    return Path(cache_dir) / "configs" / repo_id / f"{sha}.json"
+    """`configs/{namespace}/{name}/{sha}.json`: both parts checked, so it stays in cache_dir."""
+    validate.repo_id(repo_id)
+    return Path(cache_dir) / "configs" / repo_id / f"{validate.commit_sha(sha, repo_id)}.json"
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_config(repo_id: str, body: bytes) -> dict[str, Any]:
+    """config.json as a dict whose sizes and loop bounds are sane (ConfigError otherwise)."""
+    try:
+        config = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:     # JSONDecodeError is a ValueError
+        raise ConfigError(repo_id, f"is not valid JSON ({exc.__class__.__name__})") from exc
+    except RecursionError as exc:
+        raise ConfigError(repo_id, "is nested too deeply") from exc
+    if not isinstance(config, dict):
+        raise ConfigError(repo_id, "is not a JSON object")
+    problems = validate.config_problems(config)
+    if problems:
+        raise ConfigError(repo_id, "has values no model has: " + "; ".join(problems[:3]))
+    return config
 
 
 def fetch_config(api: HfApi, repo_id: str, sha: str, cache_dir: Path) -> dict[str, Any] | None:
@@ -119,29 +147,45 @@ def fetch_config(api: HfApi, repo_id: str, sha: str, cache_dir: Path) -> dict[st
     """
     path = _config_cache_path(cache_dir, repo_id, sha)
     if path.exists():
-        body = path.read_bytes()
-    else:
-        url = f"{api.endpoint}/{repo_id}/resolve/{quote(sha, safe='')}/config.json"
-        response = get_session().get(url, headers=build_hf_headers(token=api.token))
-        try:
-            hf_raise_for_status(response)
-        except RemoteEntryNotFoundError:
-            return None
-        body = response.content
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(body)
-        os.replace(tmp, path)           # atomic: a half-written cache file never exists
+        return parse_config(repo_id, path.read_bytes())
+    url = f"{api.endpoint}/{repo_id}/resolve/{quote(sha, safe='')}/config.json"
+    response = get_session().get(url, headers=build_hf_headers(token=api.token))
     try:
-        config = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(repo_id, f"is not valid JSON ({exc.__class__.__name__})") from exc
-    if not isinstance(config, dict):
-        raise ConfigError(repo_id, "is not a JSON object")
+        hf_raise_for_status(response)
+    except RemoteEntryNotFoundError:
+        return None
+    body = response.content
+    config = parse_config(repo_id, body)    # only a parsed, checked config is cached
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(body)
+    os.replace(tmp, path)           # atomic: a half-written cache file never exists
     return config
 
 
 def fetch_tree(api: HfApi, repo_id: str, sha: str) -> list[dict[str, Any]]:
-    """Every file of a repo at a commit, with exact sizes and LFS sha256."""
-    entries = api.list_repo_tree(repo_id, recursive=True, revision=sha)
-    return [jsonable(e) for e in entries if getattr(e, "size", None) is not None]
+    """Every file of a repo at a commit, with exact sizes and LFS sha256. A path that is not
+    plain and relative, or a size that is not a byte count, refuses the whole tree (the
+    repo's last good files stay): such a server is not to be trusted for the rest either."""
+    entries = [jsonable(e) for e in api.list_repo_tree(repo_id, recursive=True, revision=sha)
+               if getattr(e, "size", None) is not None]
+    for entry in entries:
+        validate.relative_path(entry.get("path"), repo_id)
+        validate.file_size(entry.get("size"), repo_id)
+    return entries
+
+
+def checked_listing(items: list[dict[str, Any]], subject: str
+                    ) -> tuple[list[dict[str, Any]], list[validate.UnsafeHubValue]]:
+    """Listing entries whose id and sha are safe to use, and the problems of the others."""
+    good, bad = [], []
+    for item in items:
+        try:
+            validate.repo_id(item.get("id"), subject)
+            if item.get("sha") is not None:
+                validate.commit_sha(item["sha"], item["id"])
+        except validate.UnsafeHubValue as exc:
+            bad.append(exc)
+        else:
+            good.append(item)
+    return good, bad

@@ -1,14 +1,15 @@
--- The shape the estimates need from each model's latest config.json (raw_hub_responses):
+-- The shape the estimates need, from the config.json the model's resolved row was built from
+-- (hub_models.config_sha; a quarantined model keeps its last good one, not the newest fetched):
 -- layers, attention heads, KV heads, the generic head size hidden_size / attention heads (the
 -- generic KV formula), the vocabulary (compute buffer), and for decode speed the query heads per
 -- cached K/V head (attention work at depth) and the MoE layers (from first_k_dense_replace on, every
 -- decoder_sparse_step-th layer routes to experts).
 CREATE OR REPLACE VIEW model_shapes AS
 WITH latest AS (
-    SELECT repo_id, arg_max(payload, fetched_at) AS cfg
-    FROM raw_hub_responses
-    WHERE kind = 'config' AND payload IS NOT NULL
-    GROUP BY repo_id
+    SELECT r.repo_id, arg_max(r.payload, r.fetched_at) AS cfg
+    FROM raw_hub_responses r JOIN hub_models m ON m.repo_id = r.repo_id AND m.config_sha = r.repo_sha
+    WHERE r.kind = 'config' AND r.payload IS NOT NULL
+    GROUP BY r.repo_id
 ), fields AS (
     SELECT repo_id,
            TRY_CAST(coalesce(cfg->'text_config'->>'num_hidden_layers', cfg->>'num_hidden_layers') AS INTEGER) AS layers,

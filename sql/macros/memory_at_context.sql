@@ -1,6 +1,6 @@
 -- Table macro (a view with parameters): memory per runtime profile × model × quant at a context,
 -- the one place where weights, KV cache and compute buffer are added up. It reads views, so it
--- lives with them (sql/views). Parameters (all optional):
+-- is created after them (catalog.db.apply_objects retries it). Parameters (all optional):
 --   profile_name  one profile (NULL: every profile)         repo_name   one model (NULL: all)
 --   ctx_tokens    one context, capped at the model's maximum (NULL: 2,048 and the model's maximum)
 --   use_ladder    the context ladder 2K, 4K … 1M up to and including the model's maximum

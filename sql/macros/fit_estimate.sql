@@ -1,6 +1,7 @@
 -- Table macro: every model × quant × device at a context, per runtime profile. The one definition
 -- of fit and speed: the device_fit views, `fitcat fit` and `fitcat estimate` all select from it
--- (memory from memory_at_context). It reads views, so it lives with them (sql/views).
+-- (memory from memory_at_context). It reads views, so it is created after them (catalog.db
+-- apply_objects retries it).
 --   devices_table  name of a relation shaped like the devices view (device_id, gpu_count,
 --                  bandwidth_gbps, backend, usable_memory_bytes, fp16_tflops_dense): 'devices', or a
 --                  temporary view holding one described device

@@ -34,6 +34,7 @@ class RunSummary:
     exports: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)      # what changes.json lists, counted
     published: bool = False
+    environment: str | None = None        # a crash the machine caused (disk full, read-only, ...)
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
