@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from catalog import store
 from catalog.paths import SQL_DIR
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -67,17 +68,12 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
                     f"{file.name} was edited after it was applied; add a new migration instead"
                 )
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             con.execute(text)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [version, file.name, checksum],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         ran.append(version)
     return ran
 

@@ -257,7 +257,7 @@ def test_a_page_that_fails_its_check_as_it_is_written_is_not_published(db, tmp_p
 
 def test_the_code_hash_covers_every_module_a_page_is_built_with():
     """A module missing from reuse.CODE could change pages without rebuilding them: follow the page
-    builders' imports (within catalog.exports, and catalog.units) and check each is hashed."""
+    builders' imports (within catalog.exports, and catalog.units / slug) and check each is hashed."""
     covered = {p.resolve() for folder, pattern in publish.reuse.CODE for p in folder.glob(pattern)}
 
     def source_of(module: str) -> Path:
@@ -271,10 +271,10 @@ def test_the_code_hash_covers_every_module_a_page_is_built_with():
             continue
         seen.add(module)
         assert source_of(module).resolve() in covered, module
-        builders += re.findall(r"^from (catalog\.(?:exports\.[\w.]+|units)) import",
+        builders += re.findall(r"^from (catalog\.(?:exports\.[\w.]+|units|slug)) import",
                                source_of(module).read_text(), re.M)
     assert {"catalog.exports.page", "catalog.exports.page.sections", "catalog.exports.page.faq",
-            "catalog.exports.validate", "catalog.units"} <= seen
+            "catalog.exports.validate", "catalog.units", "catalog.slug"} <= seen
     assert (paths.SCHEMA_DIR / "v2" / "model_page.schema.json").resolve() in covered
 
 

@@ -31,8 +31,8 @@ from catalog.exports.page import SCHEMA_VERSION
 CODE = ((paths.PACKAGE, "exports/render.py"), (paths.PACKAGE, "exports/page/*.py"),
         (paths.PACKAGE, "exports/fmt.py"), (paths.PACKAGE, "exports/slug.py"),
         (paths.PACKAGE, "exports/tables.py"), (paths.PACKAGE, "exports/validate.py"),
-        (paths.PACKAGE, "units.py"), (paths.SCHEMA_DIR, "*/*.schema.json"), (paths.SQL_DIR, "macros/*.sql"),
-        (paths.SQL_DIR, "views/*.sql"))
+        (paths.PACKAGE, "units.py"), (paths.PACKAGE, "slug.py"), (paths.SCHEMA_DIR, "*/*.schema.json"),
+        (paths.SQL_DIR, "macros/*.sql"), (paths.SQL_DIR, "views/*.sql"))
 
 
 @cache

@@ -6,9 +6,7 @@
 --   is_canonical   the file's repo is its base model's canonical GGUF repo (docs/hub.md)
 CREATE OR REPLACE VIEW gguf_files AS
 WITH files AS (
-    SELECT f.*,
-           regexp_replace(regexp_replace(f.path, '-\d{5}-of-\d{5}\.gguf$', '.gguf'),
-                          '\.gguf\.part\d+of\d+$', '.gguf') AS build_path
+    SELECT f.*, gguf_build_path(f.path) AS build_path
     FROM hub_gguf_files f
 )
 SELECT
