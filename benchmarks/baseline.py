@@ -101,6 +101,7 @@ def fit_rows(model: dict[str, Any], parts: list[dict[str, Any]], quants: dict[st
     for ctx in sorted({min(2048, cl), cl}):
         kv = kv_cache_bytes(parts, ctx)
         fixed = profile["overhead_bytes"] + compute_buffer(model, profile, parts, ctx)
+        fixed_ref = profile["overhead_bytes"] + compute_buffer(model, profile, parts, min(ctx, 2048))
         attn_flops = 2 * (model["heads_per_kv"] or 1) * sum(p["row_elements"] * cells(p, ctx) for p in parts)
         for quant, file_bytes in quants.items():
             host = model["host_bytes"].get(quant, 0) if profile["embeddings_on_host"] else 0
@@ -114,7 +115,7 @@ def fit_rows(model: dict[str, Any], parts: list[dict[str, Any]], quants: dict[st
                 verdict = ("runs_great" if usable_total >= great * needed else
                            "decent" if usable_total >= needed else "too_small")
                 gpus = max(1, math.ceil((weights + kv) / (usable - fixed))) if usable > fixed else None
-                first = max_context(parts, usable_total - weights - g * fixed, cl, pad)
+                first = max_context(parts, usable_total - weights - g * fixed_ref, cl, pad)
                 max_ctx = first
                 if first is not None:
                     again = max_context(parts, usable_total - weights - g * (
@@ -128,7 +129,9 @@ def fit_rows(model: dict[str, Any], parts: list[dict[str, Any]], quants: dict[st
                     tok_s = 1 / (active / (bw * s["efficiency"]) + s["per_token_s"]
                                  + (g - 1) * profile["multi_gpu_hop_s"] + model["layers"] * s["per_layer_s"]
                                  + model["moe_layers"] * s["per_moe_layer_s"]
-                                 + attn_flops * s["attention_factor"] / bw)
+                                 + attn_flops * s["attention_factor"] / bw
+                                 + (2 * model["params_active"] * s["compute_factor"] / (tflops * 1e12)
+                                    if (tflops := d["fp16_tflops_dense"]) else 0))
                 yield (model["repo_id"], quant, d["device_id"], ctx, verdict, gpus,
                        (usable_total - needed) / 1e9, max_ctx, tok_s, needed / 1e9)
 
@@ -146,8 +149,8 @@ def load_inputs(con, repo_ids: list[str]) -> dict[str, Any]:
     profile = rows("SELECT * FROM runtime_profiles WHERE is_default")[0]
     speed = {r["backend"]: r for r in rows("SELECT * FROM speed_constants WHERE profile = ?",
                                            [profile["profile"]])}
-    devices = rows("SELECT device_id, gpu_count, usable_memory_bytes, bandwidth_gbps, backend "
-                   "FROM devices_curated ORDER BY device_id")
+    devices = rows("SELECT device_id, gpu_count, usable_memory_bytes, bandwidth_gbps, backend, "
+                   "fp16_tflops_dense FROM devices_curated ORDER BY device_id")
     models = {r["repo_id"]: {**r, "host_bytes": {}} for r in rows(
         "SELECT m.repo_id, params_total, params_active, context_length, m.vocab_size, m.hidden_size, "
         "s.attention_heads AS n_head, coalesce(s.heads_per_kv, 1) AS heads_per_kv, "

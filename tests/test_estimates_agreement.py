@@ -13,6 +13,7 @@ import pytest
 from catalog import paths
 from catalog.commands import _common, estimate
 
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
 DEVICES = ["nvidia-rtx-4090", "amd-mi300x", "apple-mac-studio-m3-ultra-80c-512gb", "nvidia-dgx-h100"]
 FIGURES = ["verdict", "gpus_needed", "max_context_tokens", "decode_tok_s", "decode_tok_s_low",
            "decode_tok_s_high", "needed_gb", "needed_gb_low", "needed_gb_high", "headroom_gb"]
@@ -86,3 +87,22 @@ def test_fitcat_estimate_agrees_with_the_catalogue(con, demo_db, repo_id, quant,
         for key in ("decode_tok_s", "decode_tok_s_low", "decode_tok_s_high"):
             assert out[key] == (None if row[key] is None else round(row[key], 1)), key
         assert json.dumps(out)   # the JSON contract holds plain values
+
+
+def test_max_context_is_one_answer_per_device_and_it_fits(con):
+    """The 2K row and the full-context row give the same max context, and at that context the model
+    fits the device (the compute buffer sized at that context too)."""
+    rows = con.execute("""SELECT quant, device_id, list_distinct(list(max_context_tokens))
+        FROM device_fit WHERE repo_id = ? GROUP BY ALL""", [LLAMA]).fetchall()
+    assert all(len(answers) <= 1 for _, _, answers in rows)
+    checked = 0
+    for quant, device, answers in rows:
+        if not answers or answers[0] in (None, 131_072) or checked >= 40:
+            continue
+        verdict = con.execute(
+            """SELECT verdict FROM fit_estimate('devices', repo_name := ?, ctx_tokens := ?)
+               WHERE is_default AND quant = ? AND device_id = ?""",
+            [LLAMA, answers[0], quant, device]).fetchone()
+        assert verdict[0] != "too_small", (quant, device, answers)
+        checked += 1
+    assert checked > 5

@@ -10,9 +10,11 @@
 -- fixed part. needed/usable/headroom are totals over the device's GPUs. Everything that does not
 -- depend on the device is computed per model × quant × context before the cross join, so a filter
 -- on repo_id or is_default reaches model_quant_memory (docs/performance.md).
--- max_context_tokens: solved with the compute buffer at the row's context, then again at that
--- answer (the buffer grows with the context); the smaller of the two always fits. (Skipping the
--- second solve where the buffer cannot grow, with a CASE, made device_fit 5x slower in DuckDB.)
+-- max_context_tokens (the same on every row of a model × quant × device): solved with the compute
+-- buffer at min(context, 2,048) (fixed_ref_bytes, the smallest it gets), then again with the buffer
+-- at that answer (it grows with the context); the smaller of the two always fits. NULL when either
+-- finds nothing (least() ignores NULLs, hence coalesce/nullif). Skipping the second solve where the
+-- buffer cannot grow, with a CASE, made device_fit 5x slower in DuckDB.
 -- Bands: decode speed × estimate_bands 'decode_tok_s' for the device's backend and the model kind
 -- (dense | moe), falling back to backend 'any'; memory figures from memory_at_context's bands.
 CREATE OR REPLACE MACRO fit_estimate(devices_table, profile_name := NULL, repo_name := NULL, ctx_tokens := NULL,
@@ -57,16 +59,17 @@ WITH mem AS (
            vram_bytes(fit.weights_high_bytes - fit.host_weights_bytes, fit.kv_bytes, fit.fixed_high_bytes,
                       fit.gpu_count) AS needed_high,
            max_context_from_summary(fit.kv_summary, fit.gpu_count * fit.usable_per_gpu - fit.gpu_weights_bytes
-                                    - fit.gpu_count * fit.fixed_bytes, fit.context_length, fit.kv_pad) AS max_ctx_first
+                                    - fit.gpu_count * fit.fixed_ref_bytes, fit.context_length, fit.kv_pad)
+               AS max_ctx_first
     FROM fit
 ), solved AS (
     SELECT t.*,
-           least(t.max_ctx_first, max_context_from_summary(t.kv_summary,
+           nullif(least(coalesce(t.max_ctx_first, 0), coalesce(max_context_from_summary(t.kv_summary,
                t.usable_total - t.gpu_weights_bytes - t.gpu_count * gpu_fixed_bytes(
                    t.overhead_bytes, t.compute_buffer, t.flash_attention, t.max_ctx_first,
                    kv_max_cells(t.kv_summary, t.max_ctx_first), t.n_ubatch, t.n_head, t.n_embd, t.vocab_size,
                    t.compute_out_rows, t.compute_attn_rows, t.kv_pad),
-               t.context_length, t.kv_pad)) AS max_context_tokens,
+               t.context_length, t.kv_pad), 0)), 0) AS max_context_tokens,
            CASE WHEN t.needed_total > t.usable_total THEN NULL
                 WHEN t.speed_method = 'simple'
                     THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_bytes, t.simple_efficiency)

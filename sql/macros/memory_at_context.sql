@@ -8,7 +8,7 @@
 --   fa            flash attention on/off (NULL: the profile's)
 --   all_quants    every quant label with a size (NULL/false: real builds and the seed's ladder)
 -- Columns: the model_quant_memory row, context_tokens, and in bytes kv_bytes, fixed_bytes (per GPU:
--- overhead + compute buffer), gpu_weights_bytes (weights minus what stays in host memory),
+-- overhead + compute buffer; fixed_ref_bytes the same at min(context, 2,048)), gpu_weights_bytes (weights minus what stays in host memory),
 -- vram_bytes (one GPU) with *_low / *_high bands: weights from estimate_bands 'weights', the
 -- compute buffer from 'compute_buffer'; the KV cache has none (it matches llama.cpp's logs byte
 -- for byte, docs/methodology.md). kv_summary feeds max_context_from_summary.
@@ -39,6 +39,11 @@ WITH q AS (
                            kv_max_cells(c.kv_summary, c.context_tokens), c.n_ubatch, c.n_head, c.n_embd, c.vocab_size,
                            c.compute_out_rows, c.compute_attn_rows, c.kv_pad)
                AS fixed_bytes,
+           -- the same at min(context, 2,048): where fit_estimate starts solving max_context_tokens
+           gpu_fixed_bytes(c.overhead_bytes, c.compute_buffer, c.flash_attention, least(c.context_tokens, 2048),
+                           kv_max_cells(c.kv_summary, least(c.context_tokens, 2048)), c.n_ubatch, c.n_head,
+                           c.n_embd, c.vocab_size, c.compute_out_rows, c.compute_attn_rows, c.kv_pad)
+               AS fixed_ref_bytes,
            c.weights_bytes - c.host_weights_bytes AS gpu_weights_bytes
     FROM c
 ), b AS (
