@@ -71,17 +71,17 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "283.8B total, 13.3B active per token (from architecture)" in out
     assert "safetensors_raw says 158.1B: not used" in out
     # No real GGUF build is known: no GGUF link, and every ladder quant is an estimate of 283.8B params
-    # × calibrated bits (not the seed's 158.1B-based "file sizes"), Q4_K_M recommended.
+    # sized from the architecture (not the seed's 158.1B-based "file sizes"), Q4_K_M recommended.
     started = out[out.find(SECTIONS[2]) : out.find(SECTIONS[3])]
     assert "huggingface.co/deepseek-ai/DeepSeek-V4-Flash" in started
     assert "GGUF" not in started and "llama-server" not in started
     table = out[out.find(SECTIONS[3]) : out.find(SECTIONS[4])]
-    for quant, bits, size in [("IQ2_XXS", "2.20", "78.05 GB"), ("Q4_K_M ★", "4.89", "173.39 GB"),
-                              ("Q8_0", "8.51", "301.97 GB")]:
+    for quant, bits, size in [("IQ2_XXS", "2.09", "74.06 GB"), ("Q4_K_M ★", "4.84", "171.61 GB"),
+                              ("Q8_0", "8.50", "301.69 GB")]:
         assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s+estimate", table), quant
     assert "real file" not in table and "No GGUF build is known: sizes are estimates" in table
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
-    # Q4_K_M (~174.0 GB); an H200 (141 GB) does not, and is offered as a pair.
+    # Q4_K_M (~171.6 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
     assert "No single GPU" not in gpus and "6 single GPUs can run it" in gpus  # with B300, MI350X
     for gpu in ("AMD Instinct MI300X", "NVIDIA B200 (HGX, 180GB)"):
@@ -94,7 +94,7 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert re.search(r"\d+ unified-memory devices and systems can run DeepSeek-V4-Flash, the 10 most",
                      devices)
     formula = out[out.find(SECTIONS[7]) : out.find(SECTIONS[8])]
-    assert "283.8B × 4.888 bits ÷ 8 = 173.39 GB (estimated from calibrated bits per weight)" in formula
+    assert "283.8B × 4.837 bits ÷ 8 = 171.61 GB" in formula
     faq = out[out.find(SECTIONS[9]) :]
     assert "No GGUF build of DeepSeek-V4-Flash is known; estimated" in faq
     assert "at full 1,048,576 tokens" in formula
