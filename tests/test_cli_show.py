@@ -79,7 +79,7 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     for quant, bits, size in [("IQ2_XXS", "2.09", "74.06 GB"), ("Q4_K_M ★", "4.84", "171.61 GB"),
                               ("Q8_0", "8.50", "301.69 GB")]:
         assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s+estimate", table), quant
-    assert "real file" not in table and "No GGUF build is known: sizes are estimates" in table
+    assert "real file" not in table and "No GGUF build is known: sizes are estimated" in table
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
     # Q4_K_M (~171.6 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
@@ -117,17 +117,29 @@ def test_terminal_and_json_agree(demo_db, capsys):
 
 
 def test_context_flag_shows_the_page_at_that_context(demo_db, capsys):
-    code, out, err = _cli(capsys, "--db", str(demo_db), "show", "V4-Flash", "--context", "1048576", "--json")
+    """--context N: the page built at N, its fits the fit_estimate macro's at N (the one definition
+    the device_fit view holds at 2,048 and the full context only)."""
+    code, out, err = _cli(capsys, "--db", str(demo_db), "show", "V4-Flash", "--context", "131072", "--json")
     assert code == 0, err
     page = json.loads(out)
-    assert page["fit"]["context_tokens"] == page["gpus"]["context_tokens"] == 1_048_576
+    assert page["fit"]["context_tokens"] == page["gpus"]["context_tokens"] == 131072
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        assert page == json.loads(json.dumps(build_model_page(con, REPO, context_tokens=1_048_576)))
+        assert page == json.loads(json.dumps(build_model_page(con, REPO, context_tokens=131072)))
+        rows = dict(con.execute(
+            """SELECT device_id, decode_tok_s
+               FROM fit_estimate('devices', repo_name := ?, ctx_tokens := 131072)
+               WHERE is_default AND quant = 'Q4_K_M' AND verdict <> 'too_small'""", [REPO]).fetchall())
+        at_2k = build_model_page(con, REPO)
     finally:
         con.close()
-    text = render_text(demo_db, context=1_048_576, quant="Q8_0")
-    assert "VRAM @ 2,048" in text and "Estimated decode speed at Q8_0" in text and "1,048,576 tokens)" in text
+    at_ctx = {e.device_id: e.decode_tok_s for e in fits(page, "Q4_K_M") if e.runs}
+    assert at_ctx.keys() == rows.keys()
+    assert all(at_ctx[d] == pytest.approx(rows[d], rel=0.005) for d in rows)
+    slower = {e.device_id: e.decode_tok_s for e in fits(at_2k, "Q4_K_M") if e.runs}
+    assert all(at_ctx[d] < slower[d] for d in at_ctx)           # a deeper KV cache is read per token
+    text = render_text(demo_db, context=131072, quant="Q8_0")
+    assert "VRAM @ 2,048" in text and "Estimated decode speed at Q8_0" in text and "131,072 tokens)" in text
 
 
 def test_fuzzy_repo_and_errors(demo_db, capsys):

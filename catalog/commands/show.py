@@ -29,6 +29,12 @@ CLASSES = [
     ("unified_other", "Other unified memory"),
     ("system", "Multi-GPU system / superchip"),
 ]
+# How an estimated file size was made (quantizations.size_method, docs/methodology.md).
+SIZE_METHODS = {"architecture": "estimated from the tensor shapes and llama.cpp's per-tensor types",
+                "architecture_approx": "estimated from the tensor shapes, the nearest llama.cpp recipe",
+                "calibrated_bits": "estimated from calibrated bits per weight",
+                "nominal_bits": "estimated from nominal bits per weight"}
+ESTIMATED_SIZE = "estimated from the tensor shapes and llama.cpp's per-tensor quant types"
 VERDICT_LABEL = {"runs_great": "Runs great", "decent": "Decent", "too_small": "Too small"}
 
 
@@ -242,9 +248,8 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
     out.print(
         "★ Recommended — best balance of quality and VRAM usage. "
         + (f"Bits = file size × 8 ÷ {c.params_b(spec['params_total'])} parameters"
-           + ("; an estimate's size = parameters × calibrated bits ÷ 8." if estimated else ".") if real else
-           f"No GGUF build is known: sizes are estimates, {c.params_b(spec['params_total'])} parameters × "
-           "calibrated bits ÷ 8.")
+           + (f"; other sizes are {ESTIMATED_SIZE}." if estimated else ".") if real else
+           f"No GGUF build is known: sizes are {ESTIMATED_SIZE}.")
         + f" Profile {page['profile']}."
     )
 
@@ -308,11 +313,13 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
     sp = page["speed"]
     ex = sp["example"]
     out.print(sp["formula"])
-    if ex and quant == sp["quant"] and ex["efficiency"] is not None and ex["per_token_ms"] is not None:
+    if ex and quant == sp["quant"] and ex["terms_ms"]:
         gpus = f" × {ex['gpus']} GPUs" if ex["gpus"] > 1 else ""
-        out.print(f"Example: {ex['name']}{gpus} → 1 ÷ ({ex['read_gb_per_token']:.2f} GB ÷ "
-                  f"({ex['bandwidth_gbps']:g} GB/s × {ex['efficiency']:g}) + {ex['per_token_ms']:g} ms) "
-                  f"= {_tok(ex['decode_tok_s'])}")
+        terms = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in ex["terms_ms"].items() if v)
+        out.print(f"Example: {ex['name']}{gpus}: {ex['read_gb_per_token']:.2f} GB read per token at "
+                  f"{ex['bandwidth_gbps']:g} GB/s × {ex['efficiency']:g}; ms per token: {terms} "
+                  f"→ {_tok(ex['decode_tok_s'])} (likely {ex['decode_tok_s_low']:,.0f}–"
+                  f"{ex['decode_tok_s_high']:,.0f})")
     if moe and spec["params_active"]:
         out.print(f"A token reads only the active weights ({c.params_b(spec['params_active'])} of "
                   f"{c.params_b(spec['params_total'])} parameters) plus the KV cache.")
@@ -328,12 +335,12 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
     g = Table.grid(padding=(0, 1))
     g.add_column(style="bold")
     g.add_column()
-    g.add_row("VRAM", "= Weights + KV Cache + Overhead (per GPU)")
+    g.add_row("VRAM", "= Weights on the GPU + KV Cache + Overhead (per GPU)")
     g.add_row(
         "Weights",
         f"= {c.params_b(spec['params_total'])} × {q['bits_per_weight']:.3f} bits ÷ 8 = "
         f"{c.gb(weights, 2)} ("
-        + ("the real GGUF file" if q["real_file"] else "estimated from calibrated bits per weight")
+        + ("the real GGUF file" if q["real_file"] else SIZE_METHODS.get(q.get("size_method"), "estimated"))
         + ")",
     )
     g.add_row(
@@ -341,7 +348,10 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
         f"= {c.gb(kv_ctx, 2)} at {ctx:,} tokens; {c.gb(q['kv_cache_full_context_gb'], 2)} at "
         f"full {c.tokens(full)} tokens ({vf['kv_type']}, {vf['kv_method']})",
     )
-    g.add_row("Overhead", f"= {c.gb(overhead, 2)} (compute buffer per GPU)")
+    if vf.get("host_weights_gb"):
+        g.add_row("On the host", f"= {c.gb(vf['host_weights_gb'], 2)} of token embeddings, read from "
+                                 f"host memory")
+    g.add_row("Overhead", f"= {c.gb(overhead, 2)} (compute buffer and runtime, per GPU)")
     g.add_row(
         "Total",
         f"≈ {c.gb(q['vram_gb'], 2)} at {ctx:,} tokens; {c.gb(q['vram_full_context_gb'], 2)} at full context",

@@ -21,7 +21,7 @@ CREATE OR REPLACE MACRO fit_estimate(devices_table, profile_name := NULL, repo_n
                                      cache_type := NULL, fa := NULL, all_quants := false) AS TABLE
 WITH mem AS (
     SELECT *,
-           CASE WHEN moe_layers > 0 OR params_active < 0.9 * params_total THEN 'moe' ELSE 'dense' END AS model_kind,
+           model_kind(moe_layers, params_active, params_total) AS model_kind,
            greatest(0, active_weight_bytes(weights_bytes, params_active, params_total) - host_weights_bytes)
                + kv_bytes AS read_bytes
     FROM memory_at_context(profile_name := profile_name, repo_name := repo_name, ctx_tokens := ctx_tokens,
@@ -70,13 +70,16 @@ WITH mem AS (
                    kv_max_cells(t.kv_summary, t.max_ctx_first), t.n_ubatch, t.n_head, t.n_embd, t.vocab_size,
                    t.compute_out_rows, t.compute_attn_rows, t.kv_pad),
                t.context_length, t.kv_pad), 0)), 0) AS max_context_tokens,
-           CASE WHEN t.needed_total > t.usable_total THEN NULL
-                WHEN t.speed_method = 'simple'
-                    THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_bytes, t.simple_efficiency)
-                ELSE decode_tok_s(t.read_bytes, t.bandwidth_gbps, t.efficiency, t.per_token_s, t.gpu_count,
+           CASE WHEN t.needed_total <= t.usable_total AND t.speed_method <> 'simple'
+                THEN decode_terms(t.read_bytes, t.bandwidth_gbps, t.efficiency, t.per_token_s, t.gpu_count,
                                   t.multi_gpu_hop_s, t.layers, t.per_layer_s, t.moe_layers, t.per_moe_layer_s,
                                   t.attn_flops, t.attention_factor, t.params_active, t.fp16_tflops_dense,
                                   t.compute_factor)
+           END AS decode_terms,
+           CASE WHEN t.needed_total > t.usable_total THEN NULL
+                WHEN t.speed_method = 'simple'
+                    THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_bytes, t.simple_efficiency)
+                ELSE 1 / decode_seconds(decode_terms)
            END AS decode_tok_s,
            CASE WHEN t.model_kind = 'moe' THEN t.moe_p10 ELSE t.dense_p10 END AS speed_p10,
            CASE WHEN t.model_kind = 'moe' THEN t.moe_p90 ELSE t.dense_p90 END AS speed_p90
@@ -91,6 +94,7 @@ SELECT
     gb(usable_total - needed_low) AS headroom_gb_high,
     max_context_tokens,
     decode_tok_s,
+    decode_terms,
     band(decode_tok_s, speed_p10) AS decode_tok_s_low,
     band(decode_tok_s, speed_p90) AS decode_tok_s_high,
     gb(needed_total) AS needed_gb, gb(needed_low) AS needed_gb_low, gb(needed_high) AS needed_gb_high,

@@ -44,6 +44,7 @@ class Facts:
     memory: list[dict[str, Any]]
     candidates: list[dict[str, Any]]
     speed_constants: dict[str, dict[str, Any]]
+    speed_bands: dict[str, tuple[float, float]]       # backend ('any': the rest) -> (p10, p90) ratios
 
     @classmethod
     def of(cls, rows: PageRows) -> Facts:
@@ -69,7 +70,8 @@ class Facts:
             codes={q: c for q, (c, _) in matrix.items()},
             speeds={q: [float(x) for x in s] for q, (_, s) in matrix.items()},
             fits=at_ctx, fits_full=at_full, files=dicts(t["files"]), memory=dicts(t["memory"]),
-            candidates=dicts(t["candidates"]), speed_constants={s["backend"]: s for s in dicts(t["speed"])})
+            candidates=dicts(t["candidates"]), speed_constants={s["backend"]: s for s in dicts(t["speed"])},
+            speed_bands={b["backend"]: (b["ratio_p10"], b["ratio_p90"]) for b in dicts(t["bands"])})
 
     @property
     def smallest(self) -> dict[str, Any]:

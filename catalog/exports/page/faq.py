@@ -144,6 +144,8 @@ def how_fast(f: Facts, speed: dict[str, Any]) -> dict[str, Any]:
         "formula": speed["formula"], "example": example,
         "answer": (f"At {f.rec['quant']}, ~{example['decode_tok_s']} tok/s on the {example['name']}"
                    + ("" if example["gpus"] == 1 else f" ({example['gpus']} GPUs)")
+                   + (f" (likely {example['decode_tok_s_low']}–{example['decode_tok_s_high']})"
+                      if example["decode_tok_s_low"] is not None else "")
                    + "; speed depends mainly on memory bandwidth." if example else
                    f"No device in the catalogue fits {f.name} at {f.rec['quant']}."),
     }

@@ -4,6 +4,8 @@ cheaply to a worker process (catalog/exports/render.py)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,15 +60,38 @@ MATRIX_ORDER = "d.popularity_rank, d.device_id"
 
 def read_page_rows(con: duckdb.DuckDBPyConnection, repo_id: str, *,
                    context_tokens: int | None = None) -> PageRows:
-    """Every row one page needs; raises ModelNotFound, PageIncomplete, or ValueError for a
-    context the device_fit view does not hold (2,048 and the model's full context)."""
-    found = read_pages_rows(con, [repo_id], context_tokens=context_tokens)
+    """Every row one page needs, at any context up to the model's (the device_fit view holds 2,048
+    and the full context; another one is computed by the same fit_estimate macro for this model);
+    raises ModelNotFound, PageIncomplete, or ValueError for a context the model does not have."""
+    with fits_at(con, repo_id, context_tokens):
+        found = read_pages_rows(con, [repo_id], context_tokens=context_tokens)
     if repo_id not in found:
         raise ModelNotFound(repo_id)
     result = found[repo_id]
     if isinstance(result, Exception):
         raise result
     return result
+
+
+@contextlib.contextmanager
+def fits_at(con: duckdb.DuckDBPyConnection, repo_id: str, context_tokens: int | None) -> Iterator[None]:
+    """device_fit of one model at a context the view does not hold, as a temp table shadowing it
+    (with the view's full-context rows, which a page also reads)."""
+    stored = con.execute("SELECT least(2048, context_length), context_length FROM models WHERE repo_id = ?",
+                         [repo_id]).fetchone()
+    if context_tokens is None or stored is None or None in stored or context_tokens in stored \
+            or not 0 < context_tokens <= stored[1]:
+        yield
+        return
+    try:
+        con.execute("""CREATE OR REPLACE TEMP TABLE device_fit AS
+            SELECT * FROM main.device_fit WHERE repo_id = $repo AND context_tokens = $full
+            UNION ALL BY NAME
+            SELECT * FROM fit_estimate('devices', repo_name := $repo, ctx_tokens := $ctx) WHERE is_default""",
+                    {"repo": repo_id, "full": stored[1], "ctx": context_tokens})
+        yield
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.device_fit")
 
 
 def _by_repo(t: Table, key: str = "repo_id") -> dict[str, Table]:
@@ -91,9 +116,8 @@ def _contexts(m: dict[str, Any], quants: Table, context_tokens: int | None) -> t
                              "(config.json missing or not readable)")
     default_ctx, full_ctx = min(2048, int(m["context_length"])), int(m["context_length"])
     ctx = default_ctx if context_tokens is None else int(context_tokens)
-    if ctx not in (default_ctx, full_ctx):
-        raise ValueError(f"context_tokens {ctx}: device_fit holds {sorted({default_ctx, full_ctx})} "
-                         f"for {repo_id}")
+    if not 0 < ctx <= full_ctx:
+        raise ValueError(f"context_tokens {ctx}: {repo_id} takes 1 to {full_ctx:,} tokens")
     return ctx, default_ctx, full_ctx
 
 
@@ -149,7 +173,8 @@ def read_pages_rows(con: duckdb.DuckDBPyConnection, repo_ids: list[str], *,
             WITH page AS (SELECT unnest($ids) AS repo_id, unnest($ctx) AS ctx, unnest($full) AS full,
                                  unnest($rec) AS rec)
             SELECT f.repo_id, quant, device_id, context_tokens, verdict, gpus_needed, gpu_count, needed_gb,
-                   usable_gb, headroom_gb, decode_tok_s, max_context_tokens
+                   usable_gb, headroom_gb, decode_tok_s, decode_tok_s_low, decode_tok_s_high, decode_terms,
+                   max_context_tokens
             FROM device_fit f JOIN page p ON p.repo_id = f.repo_id
                 AND f.context_tokens IN (p.ctx, p.full) AND (f.quant = p.rec OR f.device_id = $rtx)""", spec),
         "files": table(con, """
@@ -160,6 +185,14 @@ def read_pages_rows(con: duckdb.DuckDBPyConnection, repo_ids: list[str], *,
         "memory": table(con, """
             SELECT repo_id, quant, context_tokens, kv_cache_gb, vram_gb FROM context_memory
             WHERE list_contains($ids, repo_id) ORDER BY quant, context_tokens""", {"ids": ready}),
+        # The speed estimate's band per backend, for the model's kind (dense | moe).
+        "bands": table(con, """
+            SELECT m.repo_id, b.backend, b.ratio_p10, b.ratio_p90
+            FROM models m LEFT JOIN model_shapes s USING (repo_id)
+            JOIN estimate_bands b ON b.kind = model_kind(s.moe_layers, m.params_active, m.params_total)
+                                  AND b.figure = 'decode_tok_s' AND b.profile = $profile
+            WHERE list_contains($ids, m.repo_id) ORDER BY b.backend""",
+                       {"ids": ready, "profile": dicts(shared["profile"])[0]["profile"]}),
         "candidates": table(con, """
             SELECT repo_id, source, params_total, params_active, chosen, rejected_reason
             FROM param_candidates WHERE list_contains($ids, repo_id) ORDER BY chosen DESC, source""",

@@ -73,10 +73,17 @@ def quantizations(f: Facts) -> list[dict[str, Any]]:
             "vram_full_context_gb": round_gb(q["vram_full_context_gb"]),
             "kv_cache_gb": round_gb(q["kv_cache_gb"]),
             "kv_cache_full_context_gb": round_gb(q["kv_cache_full_gb"]),
+            "vram_gb_low": round_gb(q["vram_gb_low"]),
+            "vram_gb_high": round_gb(q["vram_gb_high"]),
+            "vram_full_context_gb_low": round_gb(q["vram_full_context_gb_low"]),
+            "vram_full_context_gb_high": round_gb(q["vram_full_context_gb_high"]),
             "recommended_gb": round_gb(q["recommended_gb"]),
             "file_size_bytes": int(q["file_size_bytes"]),
             "file_size_gb": round_gb(q["file_size_gb"]),
+            "file_size_gb_low": round_gb(q["file_size_gb_low"]),
+            "file_size_gb_high": round_gb(q["file_size_gb_high"]),
             "size_source": q["size_source"],
+            "size_method": q["size_method"],
             "real_file": q["size_source"] == "gguf",
             "quality": q["quality"],
             "gguf_repo_id": q["gguf_repo_id"],
@@ -88,21 +95,27 @@ def quantizations(f: Facts) -> list[dict[str, Any]]:
 
 
 def vram_formula(f: Facts) -> dict[str, Any]:
+    """VRAM = weights on the GPU + KV cache + overhead (compute buffer and runtime); untied token
+    embeddings stay in host memory (docs/methodology.md). Each part as the quantizations view has it."""
     rec = f.rec
     kv_ctx, kv_full = float(rec["kv_cache_gb"]), float(rec["kv_cache_full_gb"])
-    overhead = float(rec["overhead_gb"])
+    overhead, overhead_full = float(rec["overhead_gb"]), float(rec["overhead_full_context_gb"])
     weights = int(rec["file_size_bytes"])
     return {
-        "quant": rec["quant"], "formula": "VRAM = weights + KV cache + overhead",
+        "quant": rec["quant"],
+        "formula": "VRAM = weights on the GPU + KV cache + overhead (compute buffer, runtime)",
         "params_total": as_int(f.model["params_total"]),
         "bits_per_weight": round(float(rec["bits_per_weight"]), 3),
         "weights_bytes": weights, "weights_gb": gb_from_bytes(weights), "weights_source": rec["size_source"],
+        "size_method": rec["size_method"],
+        "host_weights_gb": round_gb(rec["host_weights_gb"]),
+        "weights_on_gpu_gb": round_gb(rec["weights_on_gpu_gb"]),
         "at_2k": {"context_tokens": f.default_ctx, "kv_cache_gb": round_gb(kv_ctx),
                   "overhead_gb": round_gb(overhead), "kv_plus_overhead_gb": round_gb(kv_ctx + overhead),
                   "vram_gb": round_gb(rec["vram_gb"])},
         "at_full_context": {"context_tokens": f.full_ctx, "kv_cache_gb": round_gb(kv_full),
-                            "overhead_gb": round_gb(overhead),
-                            "kv_plus_overhead_gb": round_gb(kv_full + overhead),
+                            "overhead_gb": round_gb(overhead_full),
+                            "kv_plus_overhead_gb": round_gb(kv_full + overhead_full),
                             "vram_gb": round_gb(rec["vram_full_context_gb"])},
         "kv_method": rec["kv_method"], "kv_type": rec["kv_type"],
     }
@@ -131,12 +144,16 @@ def fit(f: Facts) -> dict[str, Any]:
     return {"context_tokens": f.ctx, "device_ids": [d["device_id"] for d in f.devices],
             "quants": [q["quant"] for q in f.quants],
             "verdicts": [f.codes[q["quant"]] for q in f.quants],
-            "decode_tok_s": [" ".join(f"{x:g}" for x in f.speeds[q["quant"]]) for q in f.quants]}
+            "decode_tok_s": [" ".join(f"{x:g}" for x in f.speeds[q["quant"]]) for q in f.quants],
+            "decode_tok_s_band": {backend: {"low": round(lo, 4), "high": round(hi, 4)}
+                                  for backend, (lo, hi) in sorted(f.speed_bands.items())}}
 
 
 def _named(e: dict[str, Any]) -> dict[str, Any]:
     return {"device_id": e["device_id"], "name": e["name"], "verdict": e["verdict"],
-            "decode_tok_s": round_toks(e["decode_tok_s"])}
+            "decode_tok_s": round_toks(e["decode_tok_s"]),
+            "decode_tok_s_low": round_toks(e.get("decode_tok_s_low")),
+            "decode_tok_s_high": round_toks(e.get("decode_tok_s_high"))}
 
 
 def gpus(f: Facts) -> dict[str, Any]:
@@ -183,12 +200,17 @@ def devices(f: Facts) -> dict[str, Any]:
 def formula(f: Facts) -> str:
     if f.profile["speed_method"] == "simple":
         return "tok/s = bandwidth GB/s ÷ VRAM GB × efficiency"
-    return ("tok/s = 1 ÷ (bytes read per token ÷ (bandwidth × efficiency) + per-token cost "
-            "+ (GPUs − 1) × hop); bytes read = active weights + KV cache")
+    return ("tok/s = 1 ÷ (bytes read per token ÷ (bandwidth × efficiency) + per-token + per-layer + MoE "
+            "routing "
+            "+ attention + compute + (GPUs − 1) × hop); bytes read = active weights + KV cache")
+
+
+TERMS = ("read_s", "per_token_s", "layers_s", "moe_s", "attention_s", "compute_s", "hops_s")
 
 
 def speed_example(f: Facts) -> dict[str, Any] | None:
-    """The fastest single GPU that runs the recommended quant (else the fastest device), worked."""
+    """The fastest single GPU that runs the recommended quant (else the fastest device), worked:
+    the terms of sql/macros/decode_terms.sql in milliseconds, whose sum is 1 / tok/s."""
     fitting = f.fitting(f.rec["quant"])
     single = [e for e in fitting if e["class"] in GPU_CLASSES]
     pool = single or fitting
@@ -196,16 +218,16 @@ def speed_example(f: Facts) -> dict[str, Any] | None:
         return None
     row = min(pool, key=lambda e: (-(e["decode_tok_s"] or 0.0), e["device_id"]))
     sc = f.speed_constants.get(row["backend"], {})
-    m = f.model
-    active_share = min(1.0, (m["params_active"] or m["params_total"]) / m["params_total"])
-    read_bytes = int(f.rec["file_size_bytes"]) * active_share + int(f.rec["kv_cache_bytes"])
+    terms = row.get("decode_terms")
     simple = f.profile["speed_method"] == "simple"
     return {
         "device_id": row["device_id"], "name": row["name"], "bandwidth_gbps": float(row["bandwidth_gbps"]),
-        "gpus": int(row["gpu_count"]), "read_gb_per_token": gb_from_bytes(read_bytes),
+        "gpus": int(row["gpu_count"]), "read_gb_per_token": round(terms["read_gb"], 3) if terms else None,
         "efficiency": f.profile["simple_efficiency"] if simple else sc.get("efficiency"),
-        "per_token_ms": round(sc["per_token_s"] * 1000, 3) if sc.get("per_token_s") is not None else None,
+        "terms_ms": {k.removesuffix("_s"): round(terms[k] * 1000, 4) for k in TERMS} if terms else None,
         "decode_tok_s": round_toks(row["decode_tok_s"]),
+        "decode_tok_s_low": round_toks(row.get("decode_tok_s_low")),
+        "decode_tok_s_high": round_toks(row.get("decode_tok_s_high")),
     }
 
 
@@ -217,6 +239,8 @@ def speed(f: Facts) -> dict[str, Any]:
         full = f.fits_full.get((f.rec["quant"], e["device_id"]))
         rows.append({"device_id": e["device_id"], "name": e["name"], "class": e["class"],
                      "gpus_used": int(e["gpu_count"]), "decode_tok_s": round_toks(e["decode_tok_s"]),
+                     "decode_tok_s_low": round_toks(e["decode_tok_s_low"]),
+                     "decode_tok_s_high": round_toks(e["decode_tok_s_high"]),
                      "decode_tok_s_full_context": round_toks(full["decode_tok_s"]) if full else None})
     return {"quant": f.rec["quant"], "context_tokens": f.ctx, "full_context_tokens": f.full_ctx,
             "method": f.profile["speed_method"], "formula": formula(f), "example": speed_example(f),
