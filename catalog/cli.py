@@ -7,15 +7,16 @@ import importlib
 import os
 import sys
 
-from catalog.commands import COMMANDS
-from catalog.commands._common import ENVIRONMENT, UNHEALTHY
+from catalog.commands import COMMANDS, arguments
+from catalog.commands.errors import ENVIRONMENT, OK, UNHEALTHY
 from catalog.failures import environment_error, one_line
 from catalog.orchestration import prefect_env
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fitcat", description=__doc__)
-    parser.add_argument("--db", help="catalogue file (default: FITCAT_DB or data/catalog.duckdb)")
+    parser.add_argument("--db", type=arguments.database,
+                        help="catalogue file (default: FITCAT_DB or data/catalog.duckdb)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"catalog.commands.{name}").add_parser(sub)
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"fitcat {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped (`fitcat show x | head`): what it read is all it wanted. Point stdout
+        # at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except Exception as exc:
         if os.environ.get("FITCAT_DEBUG"):
             raise

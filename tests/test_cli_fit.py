@@ -79,5 +79,8 @@ def test_fit_table_and_errors(demo_db, capsys):
     assert main(["--db", str(demo_db), "fit", "--device", "geforce rtx 4099"]) == 4
     err = capsys.readouterr().err
     assert "not in the catalogue" in err and "did you mean" in err
-    assert main(["--db", str(demo_db), "fit", "--device", "rtx"]) == 4
-    assert "be more specific" in capsys.readouterr().err
+    assert main(["--db", str(demo_db), "fit", "--device", "rtx 3090"]) == 0     # the 3090, not its Ti
+    capsys.readouterr()
+    assert main(["--db", str(demo_db), "fit", "--device", "h100"]) == 4
+    err = capsys.readouterr().err            # ambiguous: the candidates' ids, to copy
+    assert "matches" in err and "nvidia-h100-sxm-80gb" in err and "nvidia-h100-pcie-80gb" in err

@@ -15,6 +15,7 @@ from catalog.cli import main
 from catalog.commands import show
 from catalog.exports.page import build_model_page
 from catalog.exports.page.matrix import fits
+from catalog.exports.validate import SCHEMAS, schema_errors
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "show_deepseek-v4-flash.txt"
 REPO = "deepseek-ai/DeepSeek-V4-Flash"
@@ -76,19 +77,19 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "huggingface.co/deepseek-ai/DeepSeek-V4-Flash" in started
     assert "GGUF" not in started and "llama-server" not in started
     table = out[out.find(SECTIONS[3]) : out.find(SECTIONS[4])]
-    for quant, bits, size in [("IQ2_XXS", "2.09", "74.06 GB"), ("Q4_K_M ★", "4.84", "171.61 GB"),
-                              ("Q8_0", "8.50", "301.69 GB")]:
-        assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s+estimate", table), quant
-    assert "real file" not in table and "No GGUF build is known: sizes are estimated" in table
+    for quant, bits, size in [("IQ2_XXS*", "2.09", "74.06 GB"), ("Q4_K_M* ★", "4.84", "171.61 GB"),
+                              ("Q8_0*", "8.50", "301.69 GB")]:      # *: an estimate
+        assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s", table), quant
+    assert "No GGUF build is known: sizes are estimated" in table
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
     # Q4_K_M (~171.6 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
     assert "No single GPU" not in gpus and "6 single GPUs can run it" in gpus  # with B300, MI350X
     for gpu in ("AMD Instinct MI300X", "NVIDIA B200 (HGX, 180GB)"):
-        assert re.search(rf"{re.escape(gpu)}\s+\d+ GB\s+Decent\s.*~\d+ tok/s", gpus), gpu
-    assert re.search(r"AMD Instinct MI355X\s+288 GB\s+Runs great", gpus)
+        assert re.search(rf"{re.escape(gpu)}\s+\d+ GiB\s+Decent\s.*~\d+ tok/s", gpus), gpu
+    assert re.search(r"AMD Instinct MI355X\s+288 GiB\s+Runs great", gpus)
     assert "Otherwise: 2× NVIDIA H200 NVL" in gpus
-    assert not re.search(r"NVIDIA H200 SXM\s+141 GB", gpus)
+    assert not re.search(r"NVIDIA H200 SXM\s+141 GiB", gpus)
     devices = out[out.find(SECTIONS[5]) : out.find(SECTIONS[6])]
     assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX B200" in devices
     assert re.search(r"\d+ unified-memory devices and systems can run DeepSeek-V4-Flash, the 10 most",
@@ -100,15 +101,26 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "at full 1,048,576 tokens" in formula
 
 
-def test_terminal_and_json_agree(demo_db, capsys):
+def test_terminal_and_json_agree(demo_db, capsys, tmp_path, monkeypatch):
+    """--json is the page as `fitcat export` writes it: the published file when one holds this
+    content (its generated_at kept), else the page stamped now; valid against the page schema."""
+    monkeypatch.setenv("FITCAT_EXPORTS", str(tmp_path / "none-published"))
     code, out, _ = _cli(capsys, "--db", str(demo_db), "show", REPO, "--json")
     assert code == 0
     page = json.loads(out)
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        assert page == json.loads(json.dumps(build_model_page(con, REPO)))  # exactly the exported page
+        built = json.loads(json.dumps(build_model_page(con, REPO)))
     finally:
         con.close()
+    assert page["generated_at"] and page == dict(built, generated_at=page["generated_at"])
+    assert not schema_errors(page, SCHEMAS["models/*.json"], "show --json")
+    exports = tmp_path / "exports"
+    assert main(["--db", str(demo_db), "export", "--out", str(exports)]) == 0
+    capsys.readouterr()
+    code, out, _ = _cli(capsys, "--db", str(demo_db), "show", REPO, "--json", "--out", str(exports))
+    published = exports / "latest" / "models" / "deepseek-ai" / "deepseek-v4-flash.json"
+    assert json.loads(out) == json.loads(published.read_text())        # the very page published
     text = render_text(demo_db)
     q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
     assert f"{q4['vram_gb']:,.1f} GB" in text
@@ -125,7 +137,8 @@ def test_context_flag_shows_the_page_at_that_context(demo_db, capsys):
     assert page["fit"]["context_tokens"] == page["gpus"]["context_tokens"] == 131072
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        assert page == json.loads(json.dumps(build_model_page(con, REPO, context_tokens=131072)))
+        built = json.loads(json.dumps(build_model_page(con, REPO, context_tokens=131072)))
+        assert page == dict(built, generated_at=page["generated_at"])
         rows = dict(con.execute(
             """SELECT device_id, decode_tok_s
                FROM fit_estimate('devices', repo_name := ?, ctx_tokens := 131072)
@@ -149,11 +162,12 @@ def test_fuzzy_repo_and_errors(demo_db, capsys):
     assert code == 4
     assert "not in the catalogue" in err and "deepseek-ai/DeepSeek-V4-Flash" in err
     code, _, err = _cli(capsys, "--db", str(demo_db), "show", "deepseek")
-    assert code == 4 and "matches 2" in err
+    assert code == 4 and "matches 2" in err and "deepseek-ai/DeepSeek-V3" in err
     code, _, err = _cli(capsys, "--db", str(demo_db), "show", REPO, "--quant", "Q9_X")
     assert code == 2 and "has no quant 'Q9_X'" in err and "Q4_K_M" in err
-    code, _, err = _cli(capsys, "--db", str(demo_db), "show", REPO, "--context", "0")
-    assert code == 2 and "--context" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(demo_db), "show", REPO, "--context", "0"])
+    assert exc.value.code == 2 and "--context" in capsys.readouterr().err
     code, _, err = _cli(capsys, "--db", str(demo_db), "show", "Qwen2-0.5B", "--context", "65536")
     assert code == 2 and "beyond" in err
 

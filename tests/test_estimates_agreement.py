@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from catalog import paths
-from catalog.commands import _common, estimate
+from catalog.commands import estimate, fits
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
 DEVICES = ["nvidia-rtx-4090", "amd-mi300x", "apple-mac-studio-m3-ultra-80c-512gb", "nvidia-dgx-h100"]
@@ -43,7 +43,7 @@ def test_the_device_fit_view_and_fitcat_fit_agree(con, ctx_sql, ctx):
     checked = 0
     for repo_id, length in models.items():
         for device in DEVICES:
-            rows = _common.fit_rows(con, context=length if ctx else None, repo_id=repo_id, device_id=device)
+            rows = fits.fit_rows(con, context=length if ctx else None, repo_id=repo_id, device_id=device)
             for r in rows:
                 want = view[(repo_id, r["quant"], device, r["context_tokens"])]
                 assert {k: r[k] for k in FIGURES} == want, (repo_id, r["quant"], device)
@@ -78,7 +78,7 @@ def test_fitcat_estimate_agrees_with_the_catalogue(con, demo_db, repo_id, quant,
     the catalogue's memory, verdict and speed on a catalogue device (what `fitcat show` reads)."""
     for device in DEVICES[:3]:
         out = _estimate(con, demo_db, repo_id, quant, device, ctx)
-        row = next(r for r in _common.fit_rows(con, context=ctx, repo_id=repo_id, device_id=device)
+        row = next(r for r in fits.fit_rows(con, context=ctx, repo_id=repo_id, device_id=device)
                    if r["quant"] == quant)
         assert out["verdict"] == row["verdict"] and out["gpus_needed"] == row["gpus_needed"]
         assert out["max_context_tokens"] == row["max_context_tokens"]

@@ -118,12 +118,19 @@ def test_more_gpus_fit_bigger_models():
     assert one["gpus_needed"] == eight["gpus_needed"] <= 8
 
 
-def test_errors_are_reported(tmp_path):
+def test_errors_are_reported(tmp_path, capsys):
+    from catalog.cli import main
+
     shapeless = tmp_path / "config.json"
     shapeless.write_text('{"architectures": ["LlamaForCausalLM"], "hidden_size": 4096}')
-    assert estimate.run(parse("--config", str(shapeless))) == 2   # nothing to count, no --params
-    assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--quant", "Q9_Z")) == 2
-    assert estimate.run(parse("--params", "8e9", "--config", str(LLAMA_CONFIG), "--profile", "nope")) == 2
+    llama = ["--params", "8e9", "--config", str(LLAMA_CONFIG)]
+    for argv, told in ((["--config", str(shapeless)], "cannot be counted"),      # nothing to count
+                       ([*llama, "--quant", "Q9_Z"], "unknown quant"),
+                       ([*llama, "--profile", "nope"], "profile"),
+                       (["--params", "8e9", "--quant", "Q4_K_M"], "give --config")):
+        assert main(["estimate", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("fitcat estimate: ") and told in err and err.count("\n") == 1, err
 
 
 def test_a_config_alone_is_counted_like_the_catalogue_counts_it():

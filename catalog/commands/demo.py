@@ -6,7 +6,7 @@ import argparse
 import os
 
 from catalog import paths
-from catalog.commands import _common as c
+from catalog.commands import arguments, errors
 from catalog.commands.refresh import run_flow
 from catalog.fakehub import FakeHub, Snapshot
 from catalog.orchestration import task_runners
@@ -18,10 +18,10 @@ DEMO_TOKEN = "hf_demo_granted"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="refresh from the bundled sample Hub (offline)")
-    p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
-    p.add_argument("--settings", help="scope file (default: the sample's own fitcat.toml)")
+    arguments.add_out(p)
+    arguments.add_settings(p, "the sample's own fitcat.toml")
     task_runners.add_arguments(p)
-    p.set_defaults(run=c.command("demo", run))
+    p.set_defaults(run=errors.command("demo", run))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,9 +9,10 @@ import json
 from typing import Any
 
 import duckdb
+from rich.text import Text
 
 from catalog import db
-from catalog.commands import _common as c
+from catalog.commands import arguments, catalogue, errors, output
 from catalog.orchestration import runs
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
@@ -23,28 +24,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--stale-days",
-        type=float,
+        type=arguments.positive_number,
         default=2.0,
         help="a source not refreshed for this many days is stale (default 2: nightly + slack)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(run=c.command("doctor", _run))
+    p.set_defaults(run=errors.command("doctor", _run))
 
 
 def _run(args: argparse.Namespace) -> int:
-    con = c.open_db(args)
+    con = catalogue.open_db(args)
     try:
-        journal = runs.Journal(runs.journal_path(c.db_file(args)))
+        journal = runs.Journal(runs.journal_path(catalogue.db_file(args)))
         report = diagnose(con, stale_days=args.stale_days, now=dt.datetime.now(dt.UTC),
                           unrecorded=runs.unrecorded(con, journal))
     finally:
         con.close()
-    report["database"] = str(c.db_file(args))
+    report["database"] = str(catalogue.db_file(args))
     if args.json:
-        c.print_json(report)
+        output.print_json(report)
     else:
         _render(report)
-    return c.OK if report["healthy"] else c.UNHEALTHY
+    return errors.OK if report["healthy"] else errors.UNHEALTHY
 
 
 def _age_days(ts: dt.datetime | None, now: dt.datetime) -> float | None:
@@ -96,7 +97,7 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
         check("schema", "ok", f"schema version {have}")
 
     # Last run
-    runs = c.rows(
+    runs = catalogue.rows(
         con,
         """SELECT run_id, flow, started_at, ended_at, status, counts, errors FROM runs
                           ORDER BY started_at DESC LIMIT 1""",
@@ -123,7 +124,7 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
         check("last_run", "ok", f"run {last['run_id']} {last['status']} at {last['ended_at']}")
 
     # Stale sources: when each source last delivered.
-    sources = c.rows(
+    sources = catalogue.rows(
         con,
         """
         SELECT 'hub discovery' AS source, max(scanned_at) AS last_seen FROM hub_scans WHERE complete
@@ -154,7 +155,7 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
         )
 
     # Failed sources of the last run
-    failed = c.rows(
+    failed = catalogue.rows(
         con,
         """SELECT source, subject, error_type, message, occurred_at FROM source_errors
                             WHERE run_id = ? ORDER BY source, subject""",
@@ -171,17 +172,17 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
         check("failed_sources", "ok", "no source failed in the last run")
 
     # Conflicts awaiting review
-    device_conflicts = c.rows(
+    device_conflicts = catalogue.rows(
         con,
         """SELECT device_id, field, resolved_value, observed_value, diff_pct, source_url
            FROM device_conflicts WHERE status = 'open' ORDER BY device_id, field""",
     )
-    param_conflicts = c.rows(
+    param_conflicts = catalogue.rows(
         con,
         """SELECT repo_id, params_total, params_source FROM models
                                      WHERE params_disagreement ORDER BY repo_id""",
     )
-    attention_conflicts = c.rows(
+    attention_conflicts = catalogue.rows(
         con,
         """SELECT repo_id, gguf_repo_id, resolution, reason
                                          FROM attention_profile_conflicts ORDER BY repo_id, gguf_repo_id""",
@@ -215,14 +216,12 @@ def diagnose(con: duckdb.DuckDBPyConnection, *, stale_days: float, now: dt.datet
 
 def _render(report: dict[str, Any]) -> None:
 
-    out = c.console()
-    out.print(
-        f"[bold]{report['database']}[/]: "
-        + ("[green]healthy[/]" if report["healthy"] else "[bold red]needs attention[/]")
-    )
-    t = c.table("Check", "Status", "Detail", overflow="fold")
+    out = output.console()
+    out.print(Text.assemble((str(report["database"]), "bold"), ": ",
+                            ("healthy", "green") if report["healthy"] else ("needs attention", "bold red")))
+    t = output.table("Check", "Status", "Detail", overflow="fold", no_wrap=False)
     for ch in report["checks"]:
-        t.add_row(ch["check"], f"[{STATUS_STYLE[ch['status']]}]{ch['status']}[/]", ch["detail"])
+        output.row(t, ch["check"], Text(ch["status"], style=STATUS_STYLE[ch["status"]]), ch["detail"])
     out.print(t)
     for f in report["failed_sources"]:
         out.print(f"  failed {f['source']} {f['subject']}: {f['message']}")

@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from catalog import db, paths
+from catalog import db
+from catalog.commands import arguments, catalogue, errors, lookup
+from catalog.commands.errors import CliError
 from catalog.estimates.sizes import store_size_estimates
 from catalog.hub.attention import attention_rows
 from catalog.hub.config import text_config
@@ -30,39 +31,41 @@ MODEL_ID = "estimate/model"
 _RESERVE_MIB = {"cuda": 512, "rocm": 512, "vulkan": 512, "metal": 0, "cpu": 0}
 
 
-class EstimateError(ValueError):
-    """Bad or missing input for an estimate."""
+class EstimateError(CliError):
+    """Bad or missing input for an estimate (exit 2)."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("estimate", help="estimate memory, fit and speed for any model and device")
-    p.add_argument("--config", type=Path, help="a Hugging Face config.json")
-    p.add_argument("--params", type=float, help="total parameters (e.g. 8.03e9)")
-    p.add_argument("--active-params", type=float, help="parameters used per token (MoE)")
-    p.add_argument("--quant", default="Q4_K_M")
-    p.add_argument("--file-size", type=int, help="real GGUF bytes (all shards)")
-    p.add_argument("--context", type=int, default=2048)
+    p.add_argument("--config", type=arguments.json_file, metavar="FILE",
+                   help="a Hugging Face config.json (its architecture gives the parameters and the KV "
+                        "cache), "
+                        "e.g. catalog/fakehub/sample/repos/meta-llama/Llama-3.1-8B-Instruct/config.json")
+    p.add_argument("--params", type=arguments.positive_number,
+                   help="total parameters (e.g. 8.03e9), instead of counting them from --config")
+    p.add_argument("--active-params", type=arguments.positive_number, help="parameters used per token (MoE)")
+    p.add_argument("--quant", type=arguments.name, default="Q4_K_M")
+    p.add_argument("--file-size", type=arguments.positive_number, help="real GGUF bytes (all shards)")
+    p.add_argument("--context", type=arguments.tokens, default=2048)
     p.add_argument("--kv-type", choices=["f16", "q8_0", "q4_0"],
                    help="KV cache type (default: the profile's)")
     p.add_argument("--flash-attention", choices=["on", "off"],
                    help="llama.cpp -fa (default: the profile's; llama.cpp's own default -fa auto is on)")
-    p.add_argument("--profile", help="runtime profile (default: the catalogue's default)")
-    p.add_argument("--device", help="a device_id from the catalogue")
-    p.add_argument("--memory-gb", type=float, help="memory per GPU as marketed (binary GB, 24 = RTX 4090)")
-    p.add_argument("--bandwidth-gbps", type=float)
+    p.add_argument("--profile", type=arguments.name,
+                   help="runtime profile (default: the catalogue's default)")
+    p.add_argument("--device", type=arguments.name, help="a catalogue device: id or (part of) its name")
+    p.add_argument("--memory-gb", type=arguments.memory_gb,
+                   help="memory per GPU as marketed, in GiB (24 = RTX 4090)")
+    p.add_argument("--bandwidth-gbps", type=arguments.bandwidth_gbps, help="memory bandwidth per GPU, GB/s")
     p.add_argument("--unified", action="store_true")
-    p.add_argument("--gpus", type=int, default=1)
+    p.add_argument("--gpus", type=arguments.gpus, default=1)
     p.add_argument("--backend", choices=["cuda", "rocm", "metal", "vulkan", "cpu"], default="cuda")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(run=run)
+    p.set_defaults(run=errors.command("estimate", run))
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        result = run_estimate(args)
-    except EstimateError as exc:
-        print(f"fitcat estimate: {exc}")
-        return 2
+    result = run_estimate(args)
     if getattr(args, "json", False):
         print(json.dumps(result))
     else:
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_estimate(args: argparse.Namespace) -> dict[str, Any]:
     """One estimate as a dict with the --json keys."""
-    config = json.loads(Path(args.config).read_text()) if getattr(args, "config", None) else None
+    config = getattr(args, "config", None)
     device = _device(args)
     con = duckdb.connect()
     try:
@@ -101,11 +104,12 @@ def _profile(con: duckdb.DuckDBPyConnection, name: str | None) -> str:
 def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, config: dict | None) -> int:
     cfg = text_config(config)
     counted = architecture_candidate(config) if config else None   # the catalogue's own count
+    if config is None:
+        raise EstimateError("give --config FILE (a Hugging Face config.json: its architecture gives the "
+                            "parameters and the KV cache), with --params or --file-size to override them")
     if args.params is None and args.file_size is None and counted is None:
-        raise EstimateError("give --params (and --quant), --file-size, or a --config whose "
-                            "architecture can be counted")
-    if args.context <= 0:
-        raise EstimateError("--context must be positive")
+        raise EstimateError("the --config architecture cannot be counted: also give --params (and --quant) "
+                            "or --file-size")
     context_length = int(cfg.get("max_position_embeddings") or args.context)
     now = datetime.now(UTC)
     params = int(args.params) if args.params else (counted.params_total if counted else None)
@@ -141,34 +145,29 @@ def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, conf
                 [row[c] for c in cols],
             )
     if args.file_size is not None:
-        if args.file_size <= 0:
-            raise EstimateError("--file-size must be positive")
         con.execute(
             """INSERT INTO hub_gguf_files (gguf_repo_id, base_repo_id, repo_sha, path, quant, shard,
                                            shard_count,
                                            size_bytes, source_url, fetched_at, run_id)
                VALUES ('estimate/model-GGUF', ?, 'local', ?, ?, 1, 1, ?, 'local', ?, 'estimate')""",
-            [MODEL_ID, f"model-{args.quant}.gguf", args.quant.upper(), args.file_size, now],
+            [MODEL_ID, f"model-{args.quant}.gguf", args.quant.upper(), int(args.file_size), now],
         )
     return context_length
 
 
 def _device(args: argparse.Namespace) -> dict[str, Any] | None:
-    if getattr(args, "device", None):
-        path = paths.db_path(getattr(args, "db", None))
-        if not path.exists():
-            raise EstimateError(
-                f"--device needs the catalogue ({path}); or give --memory-gb and --bandwidth-gbps"
-            )
-        with duckdb.connect(str(path), read_only=True) as cat:
+    if args.device is not None:
+        cat = catalogue.open_db(args)
+        try:
+            device_id = lookup.resolve(args.device, lookup.device_entries(cat), "device")
             row = cat.execute(
                 """SELECT device_id, memory_bytes, usable_memory_bytes, bandwidth_gbps, gpu_count, backend,
                           fp16_tflops_dense
                    FROM devices WHERE device_id = ?""",
-                [args.device],
+                [device_id],
             ).fetchone()
-        if row is None:
-            raise EstimateError(f"device {args.device!r} is not in the catalogue")
+        finally:
+            cat.close()
         return dict(
             zip(["id", "memory_bytes", "usable_bytes", "bandwidth_gbps", "gpus", "backend", "tflops"], row,
                 strict=True)
@@ -177,8 +176,8 @@ def _device(args: argparse.Namespace) -> dict[str, Any] | None:
         if getattr(args, "bandwidth_gbps", None) is not None:
             raise EstimateError("--bandwidth-gbps needs --memory-gb")
         return None
-    if args.bandwidth_gbps is None or args.bandwidth_gbps <= 0 or args.memory_gb <= 0 or args.gpus < 1:
-        raise EstimateError("--memory-gb, --bandwidth-gbps and --gpus must be positive")
+    if args.bandwidth_gbps is None:
+        raise EstimateError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
     memory = round(args.memory_gb * GIB)
     return {
         "id": None,

@@ -10,13 +10,13 @@ import argparse
 from pathlib import Path
 
 from catalog import paths
-from catalog.commands import _common as c
+from catalog.commands import arguments, catalogue, errors, output
 from catalog.orchestration import lock
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="publish the exports (CSV, JSON, model pages) from the catalogue")
-    p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
+    arguments.add_out(p)
     p.add_argument("--run-id", help="release name (default: the last refresh run's id)")
     p.add_argument(
         "--force",
@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="publish even if a sanity check (e.g. a large drop in models) objects",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(run=c.command("export", _run))
+    p.set_defaults(run=errors.command("export", _run))
 
 
 def _release_name(root: Path, run_id: str) -> str:
@@ -41,14 +41,14 @@ def _run(args: argparse.Namespace) -> int:
     from catalog.exports import publish
 
     root = paths.exports_root(args.out)
-    con = c.open_db(args)
+    con = catalogue.open_db(args)
     try:
         run_id = args.run_id
         if run_id is None:
             row = con.execute("""SELECT run_id FROM runs WHERE status = 'completed'
                                  ORDER BY started_at DESC LIMIT 1""").fetchone()
             if row is None:
-                raise c.CliError(
+                raise errors.CliError(
                     "no completed refresh run in the catalogue: run `fitcat refresh` or "
                     "`make demo` first (or give --run-id)"
                 )
@@ -58,13 +58,13 @@ def _run(args: argparse.Namespace) -> int:
             with lock.run_lock(run_id, lock.exports_lock(root)):
                 result = publish.publish_exports(con, root, run_id, force=args.force)
         except lock.AlreadyRunning as exc:
-            raise c.CliError(str(exc), c.LOCKED) from exc
+            raise errors.CliError(str(exc), errors.LOCKED) from exc
         except publish.ExportRefused as exc:
-            raise c.CliError(
-                f"{exc}. Fix the data, or rerun with --force if the change is intended", c.UNHEALTHY
+            raise errors.CliError(
+                f"{exc}. Fix the data, or rerun with --force if the change is intended", errors.UNHEALTHY
             ) from exc
         except ValueError as exc:
-            raise c.CliError(str(exc)) from exc
+            raise errors.CliError(str(exc)) from exc
     finally:
         con.close()
     out = {
@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
         "carried_models": result.carried,
     }
     if args.json:
-        c.print_json(out)
+        output.print_json(out)
     else:
         files = result.summary_rows()
         print(
@@ -86,4 +86,4 @@ def _run(args: argparse.Namespace) -> int:
             f"{result.carried} of {files['models/*.json']} models' files carried over): "
             + ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
         )
-    return c.OK
+    return errors.OK

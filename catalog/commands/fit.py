@@ -12,9 +12,11 @@ import argparse
 from typing import Any
 
 import duckdb
+from rich.text import Text
 
-from catalog.commands import _common as c
+from catalog.commands import arguments, catalogue, errors, fits, lookup, output
 from catalog.devices import memory as rules
+from catalog.units import show_gb, show_params, show_tokens
 
 BACKENDS = ["cuda", "rocm", "metal", "vulkan", "cpu"]
 
@@ -22,62 +24,57 @@ BACKENDS = ["cuda", "rocm", "metal", "vulkan", "cpu"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit", help="which models and quants fit a device (catalogue or custom)")
     hw = p.add_argument_group("hardware (a catalogue device, or describe one)")
-    hw.add_argument("--device", metavar="NAME", help="catalogue device: id or (part of) its name")
-    hw.add_argument("--memory-gb", type=float, help="memory per GPU as marketed (binary GB: 24 = RTX 4090)")
-    hw.add_argument("--bandwidth-gbps", type=float, help="memory bandwidth per GPU, GB/s")
+    hw.add_argument("--device", type=arguments.name, metavar="NAME",
+                    help="catalogue device: id, name, or words of its name")
+    hw.add_argument("--memory-gb", type=arguments.memory_gb,
+                    help="memory per GPU as marketed, in GiB (24 = RTX 4090)")
+    hw.add_argument("--bandwidth-gbps", type=arguments.bandwidth_gbps, help="memory bandwidth per GPU, GB/s")
     hw.add_argument("--unified", action="store_true", help="unified memory (Apple Silicon, Strix Halo...)")
-    hw.add_argument("--gpus", type=int, default=1, help="number of GPUs (default 1)")
+    hw.add_argument("--gpus", type=arguments.gpus,
+                    help="number of GPUs (default 1; with --device: that many of it, e.g. 2 RTX 3090s)")
     hw.add_argument(
         "--backend", choices=BACKENDS, help="runtime backend (default: metal with --unified, else cuda)"
     )
-    p.add_argument("--context", type=int, default=2048, metavar="N", help="context tokens (default 2,048)")
+    p.add_argument("--context", type=arguments.tokens, default=2048, metavar="N",
+                   help="context tokens (default 2,048)")
     p.add_argument("--kv-type", choices=["f16", "q8_0", "q4_0"],
                    help="KV cache type (default: the profile's, f16)")
     p.add_argument("--flash-attention", choices=["on", "off"],
                    help="llama.cpp -fa (default: the profile's; llama.cpp's own default -fa auto is on)")
-    p.add_argument("--publisher", help="only this publisher (repo owner)")
-    p.add_argument("--min-params", type=float, metavar="B", help="at least B billion parameters")
-    p.add_argument("--max-params", type=float, metavar="B", help="at most B billion parameters")
+    p.add_argument("--publisher", type=arguments.name, help="only this publisher (repo owner)")
+    p.add_argument("--min-params", type=arguments.billions, metavar="B", help="at least B billion parameters")
+    p.add_argument("--max-params", type=arguments.billions, metavar="B", help="at most B billion parameters")
     p.add_argument("--moe", action="store_true", help="mixture-of-experts models only")
-    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.add_argument("--limit", type=arguments.rows, default=50, help="rows to show (default 50)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(run=c.command("fit", _run))
+    p.set_defaults(run=errors.command("fit", _run))
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.context <= 0:
-        raise c.CliError("--context must be a positive number of tokens")
     if args.device is None and args.memory_gb is None:
-        raise c.CliError("give --device NAME (a catalogue device) or --memory-gb and --bandwidth-gbps")
+        raise errors.CliError("give --device NAME (a catalogue device) or --memory-gb and --bandwidth-gbps")
     if args.device is not None and args.memory_gb is not None:
-        raise c.CliError("give either --device or --memory-gb/--bandwidth-gbps, not both")
-    con = c.open_db(args)
+        raise errors.CliError("give either --device or --memory-gb/--bandwidth-gbps, not both")
+    con = catalogue.open_db(args)
     try:
         result = fit(con, args)
     finally:
         con.close()
     if args.json:
-        c.print_json(result)
+        output.print_json(result)
     else:
-        _render(result, c.console(), args.limit)
-    return c.OK
+        _render(result, output.console(), args.limit)
+    return errors.OK
 
 
 def resolve_device(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any]:
-    devices = c.rows(con, "SELECT * FROM devices ORDER BY device_id")
-    by_label: dict[str, str] = {}
-    for d in devices:
-        by_label.setdefault(d["name"], d["device_id"])
-        by_label[d["device_id"]] = d["device_id"]
-    device_id = c.resolve(query, by_label, "device")
-    return next(d for d in devices if d["device_id"] == device_id)
+    device_id = lookup.resolve(query, lookup.device_entries(con), "device")
+    return catalogue.rows(con, "SELECT * FROM devices WHERE device_id = ?", [device_id])[0]
 
 
 def custom_device(args: argparse.Namespace) -> dict[str, Any]:
     if args.bandwidth_gbps is None:
-        raise c.CliError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
-    if args.memory_gb <= 0 or args.bandwidth_gbps <= 0 or args.gpus < 1:
-        raise c.CliError("--memory-gb, --bandwidth-gbps and --gpus must be positive")
+        raise errors.CliError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
     backend = args.backend or ("metal" if args.unified else "cuda")
     memory = rules.marketed_gb_to_bytes(args.memory_gb)
     share = rules.effective_gpu_share(memory, args.unified, backend)
@@ -86,7 +83,7 @@ def custom_device(args: argparse.Namespace) -> dict[str, Any]:
         "device_id": None,
         "name": "custom",
         "memory_gb": args.memory_gb,
-        "gpu_count": args.gpus,
+        "gpu_count": args.gpus or 1,
         "bandwidth_gbps": args.bandwidth_gbps,
         "unified": args.unified,
         "backend": backend,
@@ -98,15 +95,19 @@ def custom_device(args: argparse.Namespace) -> dict[str, Any]:
 def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, Any]:
     options = {"context": args.context, "kv_type": args.kv_type,
                "flash_attention": None if args.flash_attention is None else args.flash_attention == "on"}
-    if args.device is not None:
+    if args.device is not None and args.gpus is not None:     # n of a catalogue device
+        one = resolve_device(con, args.device)
+        device = one | {"name": f"{args.gpus}× {one['name']}", "gpu_count": args.gpus}
+        found = fits.fit_rows(con, custom=device, **options)
+    elif args.device is not None:
         device = resolve_device(con, args.device)
-        found = c.fit_rows(con, device_id=device["device_id"], **options)
+        found = fits.fit_rows(con, device_id=device["device_id"], **options)
     else:
         device = custom_device(args)
-        found = c.fit_rows(con, custom=device, **options)
+        found = fits.fit_rows(con, custom=device, **options)
     models = {
         m["repo_id"]: m
-        for m in c.rows(
+        for m in catalogue.rows(
             con,
             """
         SELECT repo_id, publisher, params_total, params_active, n_experts, context_length FROM models""",
@@ -129,7 +130,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
             continue
         per_model.setdefault(r["repo_id"], []).append(r)
 
-    fits, too_long, too_small = [], [], []
+    fitting, too_long, too_small = [], [], []
     for repo_id, quants in per_model.items():
         m = models[repo_id]
         if m["context_length"] < args.context:
@@ -148,7 +149,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
             continue
         ok.sort(key=_quality, reverse=True)
         best = ok[0]
-        fits.append(
+        fitting.append(
             {
                 "repo_id": repo_id,
                 "publisher": m["publisher"],
@@ -175,7 +176,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
                 "quants_that_fit": [q["quant"] for q in ok],
             }
         )
-    fits.sort(
+    fitting.sort(
         key=lambda f: (
             -_quality_of(per_model[f["repo_id"]], f["best_quant"]),
             -(f["decode_tok_s"] or 0),
@@ -200,7 +201,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
         "context_tokens": args.context,
         "kv_type": found[0]["kv_type"] if found else args.kv_type,
         "flash_attention": found[0]["flash_attention"] if found else options["flash_attention"],
-        "models": fits,
+        "models": fitting,
         "too_small": sorted(too_small, key=lambda x: x["repo_id"]),
         "context_too_long": sorted(too_long, key=lambda x: x["repo_id"]),
     }
@@ -222,43 +223,35 @@ def _quality_of(quants: list[dict[str, Any]], quant: str) -> float:
 
 def _render(result: dict[str, Any], out, limit: int) -> None:
     d = result["device"]
-    mem = c.memory_label(d)
-    out.print(
-        f"[bold]{d['name']}[/] ({mem}, {d['bandwidth_gbps']:g} GB/s, {d['backend']}) at "
-        f"{result['context_tokens']:,} tokens of context: {len(result['models'])} models fit"
-    )
-    t = c.table(("#", "right"), "Model", ("Params", "right"), "Best quant", ("Needs", "right"),
-                ("Headroom", "right"), "Verdict", ("Speed", "right"), ("Max context", "right"), "Also fits")
-    for column in t.columns:
-        column.no_wrap = column.header in ("Model", "Best quant", "Verdict", "Speed")
+    out.print(Text(f"{d['name']} ({output.memory_label(d)}, {d['usable_memory_gb']:g} GB usable per GPU, "
+                   f"{d['bandwidth_gbps']:g} GB/s, {d['backend']}) at {result['context_tokens']:,} tokens of "
+                   f"context: {len(result['models'])} models fit", style="bold"))
+    wide = not output.narrow(out)
+    columns = ["Model", "Quant", ("Needs", "right"), "Verdict", ("Speed", "right")]
+    if wide:
+        columns = [("#", "right"), "Model", ("Params", "right"), *columns[1:],
+                   ("Headroom", "right"), ("Max context", "right"), "Also fits"]
+    t = output.table(*columns)
     for i, f in enumerate(result["models"][:limit], 1):
-        params = c.params_b(f["params_total"]) + (
-            f" ({c.params_b(f['params_active'])} act.)" if f["moe"] else ""
-        )
-        t.add_row(
-            str(i),
-            f["repo_id"],
-            params,
-            f["best_quant"] + ("" if f["size_source"] == "gguf" else "*"),
-            c.gb(f["needed_gb"]),
-            c.gb(f["headroom_gb"]),
-            f["verdict"].replace("_", " "),
-            "—" if f["decode_tok_s"] is None else f"~{f['decode_tok_s']:,.0f} tok/s",
-            c.tokens(f["max_context_tokens"]),
-            ", ".join(f["quants_that_fit"][1:4]),
-        )
-    out.print(t)
-    out.print("* estimated size (no GGUF build in the catalogue)")
+        quant = f["best_quant"] + ("" if f["size_source"] == "gguf" else "*")
+        speed = "—" if f["decode_tok_s"] is None else f"~{f['decode_tok_s']:,.0f} tok/s"
+        cells = [f["repo_id"], quant, show_gb(f["needed_gb"]), f["verdict"].replace("_", " "), speed]
+        if wide:
+            active = f" ({show_params(f['params_active'])} act.)" if f["moe"] else ""
+            cells = [i, f["repo_id"], show_params(f["params_total"]) + active, *cells[1:],
+                     show_gb(f["headroom_gb"]), show_tokens(f["max_context_tokens"]),
+                     ", ".join(f["quants_that_fit"][1:4])]
+        output.row(t, *cells)
+    output.show(out, t, flex=1 if wide else 0)
+    shown = min(limit, len(result["models"]))
+    if shown < len(result["models"]):
+        output.note(out, f"{shown} of {len(result['models'])} shown (--limit N for more, --json for all)")
+    output.note(out, "* estimated size (no GGUF build in the catalogue); GiB: memory as marketed, "
+                     "GB: 10^9 bytes")
     if result["too_small"]:
-        out.print(
-            "Too small for: "
-            + ", ".join(
-                f"{x['repo_id']} (needs {x['needed_gb']:.1f} GB at {x['smallest_quant']})"
-                for x in result["too_small"]
-            )
-        )
+        out.print(Text("Too small for: " + ", ".join(
+            f"{x['repo_id']} (needs {x['needed_gb']:.1f} GB at "
+            f"{x['smallest_quant']})" for x in result["too_small"])))
     if result["context_too_long"]:
-        out.print(
-            "Context longer than the model's maximum: "
-            + ", ".join(f"{x['repo_id']} ({x['context_length']:,})" for x in result["context_too_long"])
-        )
+        out.print(Text("Context longer than the model's maximum: " + ", ".join(
+            f"{x['repo_id']} ({x['context_length']:,})" for x in result["context_too_long"])))

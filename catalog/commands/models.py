@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from catalog.commands import _common as c
+from rich.console import Console
+
+from catalog.commands import arguments, catalogue, errors, lookup, output
+from catalog.units import show_gb, show_params, show_tokens
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="list, search and filter models")
-    p.add_argument(
-        "search", nargs="*", help="words that must all appear in the repo id, family or architecture"
-    )
-    p.add_argument("--publisher", help="only this publisher (repo owner)")
-    p.add_argument("--min-params", type=float, metavar="B", help="at least B billion parameters")
-    p.add_argument("--max-params", type=float, metavar="B", help="at most B billion parameters")
+    p.add_argument("search", nargs="*",
+                   help="words of the repo id, family or architecture (all of them, else any)")
+    p.add_argument("--publisher", type=arguments.name, help="only this publisher (repo owner)")
+    p.add_argument("--min-params", type=arguments.billions, metavar="B", help="at least B billion parameters")
+    p.add_argument("--max-params", type=arguments.billions, metavar="B", help="at most B billion parameters")
     p.add_argument("--moe", action="store_true", help="mixture-of-experts models only")
-    p.add_argument("--min-context", type=int, metavar="N", help="context window of at least N tokens")
+    p.add_argument("--min-context", type=arguments.tokens, metavar="N",
+                   help="context window of at least N tokens")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
-    p.set_defaults(run=c.command("models", _run))
+    p.set_defaults(run=errors.command("models", _run))
 
 
 SQL = """
@@ -37,28 +41,51 @@ ORDER BY m.params_total DESC NULLS LAST, m.repo_id
 """
 
 
+def _entry(m: dict[str, Any]) -> lookup.Entry:
+    return lookup.Entry(m["repo_id"], tuple(v for v in (m["family"], m["architecture"]) if v))
+
+
 def _run(args: argparse.Namespace) -> int:
-    found = c.query(args, SQL, {"publisher": args.publisher, "min_p": args.min_params,
-                                "max_p": args.max_params, "moe": args.moe, "min_ctx": args.min_context})
-    found = [m for m in found if c.matches(args.search, m["repo_id"], m["family"], m["architecture"])]
+    con = catalogue.open_db(args)
+    try:
+        found = catalogue.rows(con, SQL, {"publisher": args.publisher, "min_p": args.min_params,
+                                          "max_p": args.max_params, "moe": args.moe,
+                                          "min_ctx": args.min_context})
+        publishers = [r[0] for r in con.execute("SELECT DISTINCT publisher FROM models").fetchall()]
+        everyone = lookup.model_entries(con)
+    finally:
+        con.close()
+    ids, rule = lookup.search(args.search, [_entry(m) for m in found])
+    found = [m for m in found if m["repo_id"] in set(ids)]
     if args.json:
-        c.print_json(found)
-        return c.OK
-    t = c.table("Model", ("Params", "right"), ("Active", "right"), ("Context", "right"),
-                ("Q4_K_M VRAM", "right"), "License", ("GGUF repos", "right"), title=f"{len(found)} models")
-    t.columns[0].no_wrap = True
+        output.print_json(found)
+        return errors.OK
+    out = output.console()
+    if found:
+        _render(found, out)
+    if rule == "any":
+        output.note(out, f"no model has every word of {' '.join(args.search)!r}; these have at least one")
+    if not found:
+        hint = lookup.close_to(args.publisher, publishers) if args.publisher else ""
+        near = lookup.suggestions(" ".join(args.search), everyone) if args.search else []
+        output.note(out, "no model matches" + hint + (f"; did you mean: {', '.join(near)}?" if near else ""))
+    return errors.OK
+
+
+def _render(found: list[dict[str, Any]], out: Console) -> None:
+    wide = not output.narrow(out)
+    columns = ["Model", ("Params", "right"), ("Active", "right"), ("Context", "right"),
+               ("Q4_K_M VRAM", "right")]
+    if wide:
+        columns += ["License", ("GGUF repos", "right")]
+    t = output.table(*columns, title=f"{len(found)} models")
     for m in found:
-        flag = " ⚠" if m["params_disagreement"] else ""
-        t.add_row(
-            m["repo_id"],
-            c.params_b(m["params_total"]) + flag,
-            c.params_b(m["params_active"]) if m["moe"] else "",
-            c.tokens(m["context_length"]),
-            c.gb(m["q4_k_m_vram_gb"]),
-            m["license"] or "—",
-            str(m["derivatives"]),
-        )
-    c.console().print(t)
+        cells = [m["repo_id"], show_params(m["params_total"]) + (" ⚠" if m["params_disagreement"] else ""),
+                 show_params(m["params_active"]) if m["moe"] else "", show_tokens(m["context_length"]),
+                 show_gb(m["q4_k_m_vram_gb"])]
+        if wide:
+            cells += [m["license"] or "—", m["derivatives"]]
+        output.row(t, *cells)
+    output.show(out, t)
     if any(m["params_disagreement"] for m in found):
-        c.console().print("⚠ parameter count sources disagree by more than 10 % (see param_candidates)")
-    return c.OK
+        out.print("⚠ parameter count sources disagree by more than 10 % (see param_candidates)")

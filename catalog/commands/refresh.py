@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from catalog import paths
-from catalog.commands import _common as c
+from catalog.commands import arguments, catalogue, errors, output
 from catalog.hub.client import DEFAULT_ENDPOINT
 from catalog.orchestration import lock, task_runners
 
@@ -20,13 +20,13 @@ class Offline(RuntimeError):
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("refresh", help="run the nightly refresh once, now")
-    p.add_argument("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or huggingface.co)")
-    p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
-    p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    arguments.add_endpoint(p)
+    arguments.add_out(p)
+    arguments.add_settings(p)
     p.add_argument("--skip-vendor-pages", action="store_true",
                    help="do not fetch vendor spec pages; the curated device registry stands")
     task_runners.add_arguments(p)
-    p.set_defaults(run=c.command("refresh", run))
+    p.set_defaults(run=errors.command("refresh", run))
 
 
 def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
@@ -42,11 +42,12 @@ def check_reachable(endpoint: str, timeout: float = 3.0) -> None:
 def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_pages: bool = True,
              task_runner=None) -> int:
     """Run the nightly flow once; the exit code says how it ended (README, "Exit codes")."""
+    catalogue.check_target(Path(db))
     try:
         lock.probe(lock.db_lock(Path(db)), lock.exports_lock(Path(out)))
     except lock.AlreadyRunning as exc:
         print(f"fitcat: {exc}", file=sys.stderr)
-        return c.LOCKED
+        return errors.LOCKED
     from flows.nightly import nightly_refresh, run_nightly  # imports Prefect: only when we run
 
     flow = task_runners.with_runner(nightly_refresh, task_runner)
@@ -54,17 +55,16 @@ def run_flow(db: str, out: str, endpoint: str, settings: str | None, vendor_page
                           vendor_pages=vendor_pages)
     if summary.status == "locked":
         print(f"fitcat: {summary.errors[0]['error']}", file=sys.stderr)
-        return c.LOCKED
-    from rich.console import Console
+        return errors.LOCKED
 
     from catalog.orchestration.report import summary_table
 
-    Console().print(summary_table(summary))
+    output.console().print(summary_table(summary))
     for err in summary.errors:
         print(f"  failed {err['source']} {err['subject']}: {err['error']}", file=sys.stderr)
     if summary.environment:
-        return c.ENVIRONMENT
-    return c.OK if summary.status == "completed" else c.UNHEALTHY
+        return errors.ENVIRONMENT
+    return errors.OK if summary.status == "completed" else errors.UNHEALTHY
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,10 +74,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_reachable(endpoint)
     except Offline as exc:
-        print(f"fitcat refresh: the Hub is not reachable: {exc}.\n"
-              "Nothing was changed. Offline? Run `make demo` to refresh from the bundled sample Hub.",
-              file=sys.stderr)
-        return c.UNREACHABLE
+        print(f"fitcat refresh: the Hub is not reachable: {exc}. Nothing was changed. Offline? "
+              "`make demo` refreshes from the bundled sample Hub.", file=sys.stderr)
+        return errors.UNREACHABLE
     return run_flow(str(paths.db_path(args.db)), str(paths.exports_root(args.out)), endpoint,
                     args.settings, vendor_pages=not args.skip_vendor_pages,
                     task_runner=task_runners.from_args(args))

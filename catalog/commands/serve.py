@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog import paths
+from catalog.commands import arguments, catalogue, errors
 from catalog.orchestration import task_runners
 
 DEPLOYMENT = "nightly-refresh"
@@ -38,12 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cron", default=DEFAULT_CRON, help=f"cron schedule (default: {DEFAULT_CRON!r})")
     p.add_argument("--timezone", default=DEFAULT_TIMEZONE,
                    help=f"IANA time zone of the cron schedule (default: {DEFAULT_TIMEZONE})")
-    p.add_argument("--endpoint", help="Hub endpoint for the runs (default: HF_ENDPOINT or huggingface.co)")
-    p.add_argument("--out", help="exports folder (default: FITCAT_EXPORTS or exports/)")
-    p.add_argument("--settings", help="scope file (default: fitcat.toml)")
+    arguments.add_endpoint(p)
+    arguments.add_out(p)
+    arguments.add_settings(p)
     p.add_argument("--skip-vendor-pages", action="store_true",
                    help="do not fetch vendor device pages; keep the curated device registry")
-    p.add_argument("--server-port", type=int, default=DEFAULT_SERVER_PORT,
+    p.add_argument("--server-port", type=arguments.port, default=DEFAULT_SERVER_PORT,
                    help="port of the local Prefect server started when PREFECT_API_URL is not set "
                         f"(default: {DEFAULT_SERVER_PORT})")
     task_runners.add_arguments(p)
@@ -74,8 +75,13 @@ def validate_schedule(cron: str, timezone: str) -> None:
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {timezone!r}") from exc
-    CronSchedule(cron=cron, timezone=timezone)  # raises ValueError on a bad cron expression
+        raise ValueError(f"--timezone {timezone!r} is not an IANA time zone (e.g. UTC, "
+                         "Europe/Berlin)") from exc
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValueError as exc:           # pydantic's many-line report: one line instead
+        raise ValueError(f"--cron {cron!r} is not a cron expression (five fields: minute hour "
+                         "day-of-month month day-of-week, e.g. '0 3 * * *')") from exc
 
 
 def deployment_options(cron: str, timezone: str, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -162,9 +168,13 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         validate_schedule(args.cron, args.timezone)
+        catalogue.check_target(paths.db_path(args.db))
     except ValueError as exc:
         print(f"fitcat serve: {exc}", file=sys.stderr)
-        return 2
+        return errors.USAGE
+    except errors.CliError as exc:
+        print(f"fitcat serve: {exc}", file=sys.stderr)
+        return exc.code
     task_runner = task_runners.from_args(args)
     parameters = flow_parameters(args.db, args.out, args.endpoint, args.settings,
                                  vendor_pages=not args.skip_vendor_pages)

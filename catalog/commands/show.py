@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from pathlib import Path
 from typing import Any
 
 import duckdb
-from rich.markup import escape
 from rich.text import Text
 
-from catalog.commands import _common as c
+from catalog import paths
+from catalog.commands import arguments, catalogue, errors, lookup, output
 from catalog.exports.page.facts import GPU_CLASSES
 from catalog.exports.page.matrix import Fit, fits
+from catalog.units import show_gb, show_params, show_tokens
 
 RECOMMENDED = "Q4_K_M"
 # Device classes of the speed section, in display order: (key, label).
@@ -40,20 +42,20 @@ VERDICT_LABEL = {"runs_great": "Runs great", "decent": "Decent", "too_small": "T
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="one model's page: specs, quants, fitting hardware, speed, formula")
-    p.add_argument("repo_id", help="model repo id (fuzzy: a unique part of it is enough)")
-    p.add_argument("--quant", help=f"quant the hardware sections focus on (default: {RECOMMENDED})")
-    p.add_argument(
-        "--context", type=int, metavar="N", help="recompute at N tokens of context (default: 2,048)"
-    )
+    p.add_argument("repo_id", type=arguments.name,
+                   help="model: repo id, name or words of it (`llama 3.1 8b`)")
+    p.add_argument("--quant", type=arguments.name,
+                   help=f"quant the hardware sections focus on (default: {RECOMMENDED})")
+    p.add_argument("--context", type=arguments.tokens, metavar="N",
+                   help="recompute at N tokens of context (default: 2,048)")
     p.add_argument("--json", action="store_true", help="print the exported model page as JSON")
-    p.add_argument("--width", type=int, help="terminal width (default: the terminal's)")
-    p.set_defaults(run=c.command("show", _run))
+    arguments.add_out(p, "where to find the published page (default: FITCAT_EXPORTS or exports/)")
+    p.add_argument("--width", type=arguments.columns, help="terminal width (default: the terminal's)")
+    p.set_defaults(run=errors.command("show", _run))
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.context is not None and args.context <= 0:
-        raise c.CliError("--context must be a positive number of tokens")
-    con = c.open_db(args)
+    con = catalogue.open_db(args)
     try:
         repo_id = resolve_model(con, args.repo_id)
         page = model_page(con, repo_id, context_tokens=args.context)
@@ -61,21 +63,38 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.json:
-        c.print_json(page)
-        return c.OK
+        output.print_json(as_exported(page, paths.exports_root(args.out)))
+        return errors.OK
     quant = focus_quant(page, args.quant)
-    render(page, c.console(args.width), quant=quant, devices=devices)
-    return c.OK
+    render(page, output.console(args.width), quant=quant, devices=devices)
+    return errors.OK
 
 
 def resolve_model(con: duckdb.DuckDBPyConnection, query: str) -> str:
-    ids = [r[0] for r in con.execute("SELECT repo_id FROM models ORDER BY repo_id").fetchall()]
-    return c.resolve(query, ids, "model")
+    return lookup.resolve(query, lookup.model_entries(con), "model")
+
+
+def as_exported(page: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The page as `fitcat export` writes it: the published file when its content is this page's
+    (its generated_at the publication's), else this page stamped now, as the next export would."""
+    from catalog.exports.publish import published_release, utc_now
+    from catalog.exports.render import load_json, stable
+    from catalog.exports.slug import safe_join
+
+    release = published_release(root)
+    index = (load_json(release / "models.json") or {}) if release else {}
+    for entry in index.get("models", []) if isinstance(index, dict) else []:
+        if entry.get("id") == page["id"]:
+            published = load_json(safe_join(release, entry["page_path"]))
+            same = dict(page, page_path=entry["page_path"])
+            if isinstance(published, dict) and stable(published) == stable(same):
+                return published
+    return dict(page, generated_at=utc_now())
 
 
 def device_info(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """What devices.json says of each device (a page names devices by id)."""
-    return {d["device_id"]: d for d in c.rows(
+    return {d["device_id"]: d for d in catalogue.rows(
         con, "SELECT device_id, name, memory_gb, gpu_count, device_class, usable_memory_gb FROM devices")}
 
 
@@ -86,7 +105,7 @@ def focus_quant(page: dict[str, Any], wanted: str | None) -> str:
     for n in names:
         if n.lower() == wanted.lower():
             return n
-    raise c.CliError(f"{page['id']} has no quant {wanted!r}; it has: {', '.join(names)}")
+    raise errors.CliError(f"{page['id']} has no quant {wanted!r}; it has: {', '.join(names)}")
 
 
 def model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *, context_tokens: int | None = None) -> dict:
@@ -95,11 +114,12 @@ def model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *, context_tokens: 
 
     full = con.execute("SELECT context_length FROM models WHERE repo_id = ?", [repo_id]).fetchone()[0]
     if context_tokens is not None and full is not None and context_tokens > full:
-        raise c.CliError(f"--context {context_tokens:,} is beyond {repo_id}'s maximum of {full:,} tokens")
+        raise errors.CliError(f"--context {context_tokens:,} is beyond {repo_id}'s maximum of {full:,} "
+                              f"tokens")
     try:
         return build_model_page(con, repo_id, context_tokens=context_tokens)
     except ValueError as exc:
-        raise c.CliError(str(exc)) from exc
+        raise errors.CliError(str(exc)) from exc
 
 
 # ---------------------------------------------------------------- rendering
@@ -111,7 +131,7 @@ def _tok(v: float | None) -> str:
 
 def _mem(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
     d = devices.get(device_id)
-    return "—" if d is None else c.memory_label(d)
+    return "—" if d is None else output.memory_label(d)
 
 
 def _name(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
@@ -125,7 +145,7 @@ def _of_class(entries: list[Fit], devices: dict[str, dict[str, Any]], classes: t
 
 def _fit_table(first_column: str, entries: list[Fit], devices: dict[str, dict[str, Any]], limit: int):
     """Devices that run the quant, most popular first: memory, verdict and speed."""
-    t = c.table(first_column, ("Memory", "right"), "Verdict", ("Speed", "right"))
+    t = output.table(first_column, ("Memory", "right"), "Verdict", ("Speed", "right"))
     for e in entries[:limit]:
         t.add_row(_name(e.device_id, devices), _mem(e.device_id, devices), VERDICT_LABEL[e.verdict],
                   _tok(e.decode_tok_s))
@@ -168,34 +188,34 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
 
     def heading(text: str) -> None:
         out.print()
-        out.print(Rule(f"[bold]{text}[/]", align="left"))
+        out.print(Rule(Text(text, style="bold"), align="left"))
 
     # Summary
     out.print(Panel(Text(summary["text"]), box=box.ROUNDED, title_align="left",
-                    title=f"[bold]{escape(name)} — Hardware Requirements & GPU Compatibility[/]"))
+                    title=Text(f"{name} — Hardware Requirements & GPU Compatibility", style="bold")))
 
     # Specifications
     heading("Specifications")
     g = Table.grid(padding=(0, 2))
     g.add_column(style="bold")
     g.add_column()
-    params = f"{c.params_b(spec['params_total'])} total"
+    params = f"{show_params(spec['params_total'])} total"
     if spec["params_active"] and spec["params_active"] != spec["params_total"]:
-        params += f", {c.params_b(spec['params_active'])} active per token"
+        params += f", {show_params(spec['params_active'])} active per token"
     g.add_row("Publisher", Text(spec["publisher"] or "—"))
     g.add_row("Family", Text(spec["family"] or "—"))
     g.add_row("Parameters", f"{params} (from {spec['params_source']})")
     for cand in spec["parameter_candidates"]:
         if not cand["chosen"]:
-            g.add_row("", Text(f"{cand['source']} says {c.params_b(cand['params_total'])}: not used — "
+            g.add_row("", Text(f"{cand['source']} says {show_params(cand['params_total'])}: not used — "
                                f"{cand['rejected_reason']}", style="dim"))
     if spec["params_disagreement"]:
-        g.add_row("", "[yellow]parameter count sources disagree by more than 10 %[/]")
+        g.add_row("", Text("parameter count sources disagree by more than 10 %", style="yellow"))
     if moe:
         g.add_row("Experts", f"{spec['experts']} routed, {spec['experts_used']} used per token")
     g.add_row("Architecture", Text(spec["architecture"] or "—"))
-    g.add_row("Context Length", f"{c.tokens(full)} tokens")
-    g.add_row("Vocabulary Size", c.tokens(spec["vocab_size"]))
+    g.add_row("Context Length", f"{show_tokens(full)} tokens")
+    g.add_row("Vocabulary Size", show_tokens(spec["vocab_size"]))
     g.add_row("Release Date", spec["release_date"] or "—")
     g.add_row("License", Text(spec["license"] or "—"))
     if spec["gated"]:
@@ -222,47 +242,39 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
 
     # Quant table
     heading(f"How Much VRAM Does {name} Need?")
-    t = c.table(
-        ("Quantization", "left"),
-        ("Bits", "right"),
-        (f"VRAM @ {page['vram_formula']['at_2k']['context_tokens']:,}", "right"),
-        (f"+ Context ({c.tokens(full)})", "right"),
-        ("File Size", "right"),
-        ("Size", "left"),
-        ("Quality", "left"),
-    )
+    wide = not output.narrow(out)
+    columns = [("Quant", "left"), ("Bits", "right"),
+               (f"VRAM @ {page['vram_formula']['at_2k']['context_tokens']:,}", "right"),
+               (f"@ {show_tokens(full)}", "right"), ("File", "right")]
+    t = output.table(*columns, *([("Quality", "left")] if wide else []))
     for x in page["quantizations"]:
-        t.add_row(
-            x["quant"] + (" ★" if x["recommended"] else ""),
-            f"{x['bits_per_weight']:.2f}",
-            c.gb(x["vram_gb"]),
-            c.gb(x["vram_full_context_gb"]),
-            c.gb(x["file_size_gb"], 2),
-            "real file" if x["real_file"] else "estimate",
-            x["quality"] or "—",
-            style="bold" if x["quant"] == quant else None,
-        )
-    out.print(t)
+        cells = [x["quant"] + ("" if x["real_file"] else "*") + (" ★" if x["recommended"] else ""),
+                 f"{x['bits_per_weight']:.2f}", show_gb(x["vram_gb"]), show_gb(x["vram_full_context_gb"]),
+                 show_gb(x["file_size_gb"], 2)]
+        output.row(t, *cells, *([x["quality"] or "—"] if wide else []),
+                   style="bold" if x["quant"] == quant else None)
+    output.show(out, t, flex=len(columns) if wide else 0)
     real = any(x["real_file"] for x in page["quantizations"])
     estimated = not all(x["real_file"] for x in page["quantizations"])
     out.print(
         "★ Recommended — best balance of quality and VRAM usage. "
-        + (f"Bits = file size × 8 ÷ {c.params_b(spec['params_total'])} parameters"
-           + (f"; other sizes are {ESTIMATED_SIZE}." if estimated else ".") if real else
+        + (f"Bits = file size × 8 ÷ {show_params(spec['params_total'])} parameters"
+           + (f"; * sizes are {ESTIMATED_SIZE}." if estimated else ".") if real else
            f"No GGUF build is known: sizes are {ESTIMATED_SIZE}.")
-        + f" Profile {page['profile']}."
+        + f" Profile {page['profile']}. GB = 10^9 bytes; GiB (memory as marketed) = 2^30."
     )
 
     # GPUs
     heading(f"Which GPUs Can Run {name}?")
     single = _of_class(running, devices, GPU_CLASSES)
-    out.print(f"{quant} · {c.gb(q['vram_gb'])} — {c.gb(q['recommended_gb'])}+ is comfortable. Full context "
-              f"adds {c.gb(q['vram_full_context_gb'] - q['vram_gb'])} "
-              f"({c.gb(q['vram_full_context_gb'])} total).")
+    out.print(f"{quant} · {show_gb(q['vram_gb'])} — {show_gb(q['recommended_gb'])}+ is comfortable. "
+              f"Full context "
+              f"adds {show_gb(q['vram_full_context_gb'] - q['vram_gb'])} "
+              f"({show_gb(q['vram_full_context_gb'])} total).")
     if single:
         more = f", the {limit} most common:" if len(single) > limit else ":"
         out.print(f"{len(single)} single GPUs can run it{more}")
-        out.print(_fit_table("GPU", single, devices, limit))
+        output.show(out, _fit_table("GPU", single, devices, limit))
     else:
         out.print("No single GPU in the catalogue has enough memory — multi-GPU or unified-memory hardware "
                   "is needed.")
@@ -270,27 +282,27 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
     if multi:
         out.print("Otherwise: " + ", ".join(f"{e.gpus_needed}× "
                                             f"{_name(e.device_id, devices)}" for e in multi) + ".")
-    t = c.table(("Quant", "left"), ("VRAM", "right"), ("GPUs", "right"), ("Smallest that fits", "left"),
+    t = output.table(("Quant", "left"), ("VRAM", "right"), ("GPUs", "right"), ("Smallest that fits", "left"),
                 title="Per quantization: single GPUs that fit")
     for x in page["quantizations"]:
         gpus_ok = _of_class([e for e in fits(page, x["quant"]) if e.runs], devices, GPU_CLASSES)
         smallest = min(gpus_ok, key=lambda e: (devices[e.device_id]["usable_memory_gb"], e.device_id),
                        default=None)
-        t.add_row(x["quant"], c.gb(x["vram_gb"]), str(len(gpus_ok)),
+        t.add_row(x["quant"], show_gb(x["vram_gb"]), str(len(gpus_ok)),
                   f"{_name(smallest.device_id, devices)} "
                   f"({_mem(smallest.device_id, devices)})" if smallest else "—")
-    out.print(t)
+    output.show(out, t, flex=3)
 
     # Unified memory and systems
     heading(f"Which Devices Can Run {name}?")
     others = _of_class(running, devices, ("mac", "unified_other", "system"))
     if others:
-        out.print(f"{quant} · {c.gb(q['vram_gb'])} — {len(others)} unified-memory devices and systems "
+        out.print(f"{quant} · {show_gb(q['vram_gb'])} — {len(others)} unified-memory devices and systems "
                   f"can run "
                   f"{name}" + (f", the {limit} most common:" if len(others) > limit else ":"))
-        out.print(_fit_table("Device", others, devices, limit))
+        output.show(out, _fit_table("Device", others, devices, limit))
     else:
-        out.print(f"{quant} · {c.gb(q['vram_gb'])} — no unified-memory device or system in the "
+        out.print(f"{quant} · {show_gb(q['vram_gb'])} — no unified-memory device or system in the "
                   f"catalogue fits.")
     out.print(f"Runs great — plenty of headroom (usable ≥ "
               f"{page['devices']['verdicts']['runs_great'].split()[2]}"
@@ -298,8 +310,8 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
 
     # Speed per device class
     heading(f"How Fast Is {name}?")
-    t = c.table(("Device class", "left"), ("Fit", "right"), ("Fastest", "left"), ("tok/s", "right"),
-                ("Median", "right"), title=f"Estimated decode speed at {quant} ({c.gb(q['vram_gb'])}, "
+    t = output.table(("Device class", "left"), ("Fit", "right"), ("Fastest", "left"), ("tok/s", "right"),
+                ("Median", "right"), title=f"Estimated decode speed at {quant} ({show_gb(q['vram_gb'])}, "
                                            f"{ctx:,} tokens)")
     for key, label in CLASSES:
         members = sorted((e for e in _of_class(running, devices, (key,)) if e.decode_tok_s is not None),
@@ -309,7 +321,7 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
             continue
         t.add_row(label, str(len(members)), _name(members[0].device_id, devices),
                   _tok(members[0].decode_tok_s), _tok(statistics.median(e.decode_tok_s for e in members)))
-    out.print(t)
+    output.show(out, t, flex=2)
     sp = page["speed"]
     ex = sp["example"]
     out.print(sp["formula"])
@@ -321,8 +333,8 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
                   f"→ {_tok(ex['decode_tok_s'])} (likely {ex['decode_tok_s_low']:,.0f}–"
                   f"{ex['decode_tok_s_high']:,.0f})")
     if moe and spec["params_active"]:
-        out.print(f"A token reads only the active weights ({c.params_b(spec['params_active'])} of "
-                  f"{c.params_b(spec['params_total'])} parameters) plus the KV cache.")
+        out.print(f"A token reads only the active weights ({show_params(spec['params_active'])} of "
+                  f"{show_params(spec['params_total'])} parameters) plus the KV cache.")
     out.print("Constants fitted to public llama.cpp benchmarks per backend (docs/methodology.md).")
 
     # Memory formula
@@ -338,25 +350,26 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
     g.add_row("VRAM", "= Weights on the GPU + KV Cache + Overhead (per GPU)")
     g.add_row(
         "Weights",
-        f"= {c.params_b(spec['params_total'])} × {q['bits_per_weight']:.3f} bits ÷ 8 = "
-        f"{c.gb(weights, 2)} ("
+        f"= {show_params(spec['params_total'])} × {q['bits_per_weight']:.3f} bits ÷ 8 = "
+        f"{show_gb(weights, 2)} ("
         + ("the real GGUF file" if q["real_file"] else SIZE_METHODS.get(q.get("size_method"), "estimated"))
         + ")",
     )
     g.add_row(
         "KV Cache",
-        f"= {c.gb(kv_ctx, 2)} at {ctx:,} tokens; {c.gb(q['kv_cache_full_context_gb'], 2)} at "
-        f"full {c.tokens(full)} tokens ({vf['kv_type']}, {vf['kv_method']})",
+        f"= {show_gb(kv_ctx, 2)} at {ctx:,} tokens; {show_gb(q['kv_cache_full_context_gb'], 2)} at "
+        f"full {show_tokens(full)} tokens ({vf['kv_type']}, {vf['kv_method']})",
     )
     if vf.get("host_weights_gb"):
-        g.add_row("On the host", f"= {c.gb(vf['host_weights_gb'], 2)} of token embeddings, read from "
+        g.add_row("On the host", f"= {show_gb(vf['host_weights_gb'], 2)} of token embeddings, read from "
                                  f"host memory")
-    g.add_row("Overhead", f"= {c.gb(overhead, 2)} (compute buffer and runtime, per GPU)")
+    g.add_row("Overhead", f"= {show_gb(overhead, 2)} (compute buffer and runtime, per GPU)")
     g.add_row(
         "Total",
-        f"≈ {c.gb(q['vram_gb'], 2)} at {ctx:,} tokens; {c.gb(q['vram_full_context_gb'], 2)} at full context",
+        f"≈ {show_gb(q['vram_gb'], 2)} at {ctx:,} tokens; {show_gb(q['vram_full_context_gb'], 2)} at "
+        f"full context",
     )
-    g.add_row("Recommended", f"≈ {c.gb(q['recommended_gb'], 1)} ({page['gpus']['recommended_factor']:g} × "
+    g.add_row("Recommended", f"≈ {show_gb(q['recommended_gb'], 1)} ({page['gpus']['recommended_factor']:g} × "
                              "VRAM: headroom for KV cache and system)")
     out.print(g)
 

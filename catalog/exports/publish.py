@@ -65,7 +65,7 @@ class ExportResult:
     changed: bool
     content_sha256: str
     rows: dict[str, int] = field(default_factory=dict)
-    changes: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)   # this run's changes, counted ({}: none)
     skipped: list[str] = field(default_factory=list)     # models without a page, and why
     carried: int = 0                                      # models whose files the previous release had
 
@@ -77,7 +77,7 @@ class ExportResult:
         return out
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -368,7 +368,7 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *, 
 
 def _publish(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, staging: Path, release: Path,
              previous: Path | None, force: bool, workers: int | None, submit: Submit | None) -> ExportResult:
-    now = _now()
+    now = utc_now()
     with materialized(con):
         built = build_release(con, staging, previous, now, workers, submit)
     rows = built.rows
@@ -394,5 +394,6 @@ def _publish(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, staging: P
     _swap(root, release, run_id)
     _prune(root)
     return ExportResult(run_id=run_id, release=release, published=True, changed=changed,
-                        content_sha256=content, rows=rows, changes=built.changes["counts"],
+                        content_sha256=content, rows=rows,
+                        changes=built.changes["counts"] if changed else {},
                         skipped=built.skipped, carried=built.carried())

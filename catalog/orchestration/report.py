@@ -48,7 +48,8 @@ class RunSummary:
                  f"published: {'yes' if self.published else 'no'}", "", "| what | count |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(self.counts.items())]
         lines += [f"| requests: {k} | {v} |" for k, v in sorted(self.requests.items())]
-        lines += [f"| changed: {k} | {v} |" for k, v in sorted(self.changes.items()) if v]
+        lines += [f"| changed: {k} | {v} |" for k, v in sorted(self.changes.items()) if v] or (
+            ["| changed | nothing |"] if self.published else [])
         if self.checks:
             lines += ["", "| data check | violations |", "|---|---|"]
             lines += [f"| {k} | {'error' if v < 0 else v} |" for k, v in sorted(self.checks.items())]
@@ -72,6 +73,8 @@ def summary_table(summary: RunSummary) -> Table:
     for key, value in sorted(summary.changes.items()):
         if value:
             table.add_row(f"changed: {key}", str(value))
+    if summary.published and not any(summary.changes.values()):
+        table.add_row("changed", "nothing")
     for key, value in sorted(summary.exports.items()):
         table.add_row(f"exported: {key}", str(value))
     table.add_row("failures", str(len(summary.errors)))

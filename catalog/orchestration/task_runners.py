@@ -15,7 +15,9 @@ from typing import Any
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", action="store_true",
                    help="run the tasks on a local Dask cluster (or FITCAT_TASK_RUNNER=dask)")
-    p.add_argument("--dask-address", metavar="ADDR",
+    from catalog.commands.arguments import address
+
+    p.add_argument("--dask-address", metavar="ADDR", type=address,
                    help="run the tasks on the Dask scheduler at ADDR, e.g. tcp://10.0.0.5:8786 "
                         "(or FITCAT_DASK_ADDRESS)")
 
