@@ -102,6 +102,8 @@ def test_a_variant_the_catalogue_lacks_is_kept_with_its_memory_and_a_note(tools,
     assert "nvidia-rtx-3080-10gb / nvidia-rtx-3080-12gb with 10, 12 GB, not 20.0 GiB" in rtx3080.why
     assert "bandwidth unknown: not in the catalogue; fit by memory only" in rtx3080.why
     assert primary(machine) is rtx3080          # 2 × 20 GiB is more memory than 1 × 32 GiB
+    assert describe(machine)[1] == f"  → not matched: {rtx3080.why}"
+    assert describe(machine)[3].startswith("  → nvidia-rtx-5090 (1792 GB/s, cuda): name and memory")
 
 
 def test_nvml_is_preferred_over_nvidia_smi(tools, con):

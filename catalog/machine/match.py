@@ -146,7 +146,7 @@ def _match_mac(gpu: DetectedGpu, catalogue: list[CatalogueDevice]) -> DetectedGp
                        f"any Mac with the {what} and {memory:g} GB has the same memory and bandwidth")
     bandwidths = {d.bandwidth_gbps for d, _ in same_bin}
     sizes = ", ".join(f"{gb:g}" for gb in sorted({gb for _, gb in same_bin}))
-    if len(bandwidths) == 1:
+    if len(bandwidths) == 1 and None not in bandwidths:
         source = same_bin[0][0]
         return _unmatched(gpu, f"the catalogue has the {what} with {sizes} GB only; bandwidth "
                                f"{source.bandwidth_gbps:g} GB/s from {source.device_id}, memory this Mac's",
