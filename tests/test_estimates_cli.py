@@ -67,7 +67,7 @@ def test_json_keys_and_seed_simple_profile(capsys):
     assert estimate.run(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == KEYS | NEW_KEYS   # the existing keys all kept
-    assert set(out["device"]) == {"id", "memory_gb", "usable_gb", "bandwidth_gbps", "gpus"}
+    assert set(out["device"]) == {"id", "name", "memory_gb", "usable_gb", "bandwidth_gbps", "gpus"}
     assert out["weights_source"] == "gguf"
     assert out["vram_gb"] == pytest.approx(SEED_Q4["vram_gb"], abs=0.1)                        # 95.2
     assert out["decode_tok_s"] == pytest.approx(SEED_PAGE["speed_q4_k_m_tok_s"]["AMD Instinct MI300X"], abs=1)

@@ -243,6 +243,7 @@ def test_matching_rules(con):
     assert one("NVIDIA GeForce RTX 4090", 24564).device_id == "nvidia-rtx-4090"
     assert one("NVIDIA A100-SXM4-80GB", 81920).device_id == "nvidia-a100-sxm-80gb"
     assert one("NVIDIA A100-SXM4-40GB", 40960).device_id == "nvidia-a100-sxm-40gb"
+    assert one("NVIDIA H100 80GB HBM3", 81559).device_id == "nvidia-h100-sxm-80gb"   # the SXM card's name
     assert one("Tesla T4", 15360).device_id == "nvidia-t4"           # 15 GiB of a "16 GB" card
     assert one("NVIDIA A10", 23028).device_id == "nvidia-a10"
     spark = one("NVIDIA GB10", None)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from catalog import db
-from catalog.commands import arguments, catalogue, errors, lookup
+from catalog.commands import arguments, catalogue, errors, fits, lookup, this_machine
 from catalog.commands.errors import CliError
 from catalog.estimates.sizes import store_size_estimates
 from catalog.hub.attention import attention_rows
@@ -25,10 +26,7 @@ from catalog.hub.config import text_config
 from catalog.hub.params import architecture_candidate
 
 GIB = 2**30
-MIB = 2**20
 MODEL_ID = "estimate/model"
-# Fallback rules for --memory-gb when catalog.devices is unavailable (same as docs/devices.md).
-_RESERVE_MIB = {"cuda": 512, "rocm": 512, "vulkan": 512, "metal": 0, "cpu": 0}
 
 
 class EstimateError(CliError):
@@ -59,6 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bandwidth-gbps", type=arguments.bandwidth_gbps, help="memory bandwidth per GPU, GB/s")
     p.add_argument("--unified", action="store_true")
     p.add_argument("--gpus", type=arguments.gpus, default=1)
+    this_machine.add_argument(p)
     p.add_argument("--backend", choices=["cuda", "rocm", "metal", "vulkan", "cpu"], default="cuda")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=errors.command("estimate", run))
@@ -156,61 +155,37 @@ def _insert_model(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, conf
 
 
 def _device(args: argparse.Namespace) -> dict[str, Any] | None:
-    if args.device is not None:
+    """The device of the estimate (a devices row or a fits.shape), or None: memory only."""
+    chosen = [o for o, v in (("--device", args.device), ("--memory-gb", args.memory_gb),
+                             ("--this-machine", args.this_machine or None)) if v is not None]
+    if len(chosen) > 1:
+        raise EstimateError(f"give one of {' / '.join(chosen)}, not both")
+    if args.device is not None or args.this_machine:
         cat = catalogue.open_db(args)
         try:
+            if args.this_machine:
+                local = this_machine.local_device(cat, args.bandwidth_gbps)
+                for line in local.lines():
+                    print(line, file=sys.stderr)
+                return local.device
             device_id = lookup.resolve(args.device, lookup.device_entries(cat), "device")
-            row = cat.execute(
-                """SELECT device_id, memory_bytes, usable_memory_bytes, bandwidth_gbps, gpu_count, backend,
-                          fp16_tflops_dense
-                   FROM devices WHERE device_id = ?""",
-                [device_id],
-            ).fetchone()
+            return catalogue.rows(cat, "SELECT * FROM devices WHERE device_id = ?", [device_id])[0] | (
+                {"gpu_count": args.gpus} if args.gpus > 1 else {})
         finally:
             cat.close()
-        return dict(
-            zip(["id", "memory_bytes", "usable_bytes", "bandwidth_gbps", "gpus", "backend", "tflops"], row,
-                strict=True)
-        )
-    if getattr(args, "memory_gb", None) is None:
-        if getattr(args, "bandwidth_gbps", None) is not None:
+    if args.memory_gb is None:
+        if args.bandwidth_gbps is not None:
             raise EstimateError("--bandwidth-gbps needs --memory-gb")
         return None
     if args.bandwidth_gbps is None:
         raise EstimateError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
-    memory = round(args.memory_gb * GIB)
-    return {
-        "id": None,
-        "memory_bytes": memory,
-        "usable_bytes": _usable(memory, args.unified, args.backend),
-        "bandwidth_gbps": args.bandwidth_gbps,
-        "gpus": args.gpus,
-        "backend": args.backend,
-        "tflops": None,
-    }
+    return fits.shape("custom", round(args.memory_gb * GIB), gpus=args.gpus, unified=args.unified,
+                      backend=args.backend, bandwidth_gbps=args.bandwidth_gbps)
 
 
-def _usable(memory: int, unified: bool, backend: str) -> int:
-    """Per-GPU usable bytes by the devices rules (catalog.devices.memory when present)."""
-    try:
-        from catalog.devices import memory as rules
-    except ImportError:  # pragma: no cover - the devices package ships with the catalogue
-        share = (2 / 3 if memory <= 36 * GIB else 3 / 4) if unified and backend == "metal" else 1.0
-        return max(0, int(memory * share) - _RESERVE_MIB[backend] * MIB)
-    share = rules.effective_gpu_share(memory, unified, backend)
-    return rules.usable_memory_bytes(memory, share, rules.reserve_bytes(backend))
-
-
-# The device as a one-row relation shaped like the devices view (all NULL when none was given:
-# memory only), and the one fit definition over it.
-_DEVICE_TABLE = """
-CREATE OR REPLACE TEMP TABLE estimate_device AS
-SELECT CAST($id AS VARCHAR) AS device_id, CAST($gpus AS INTEGER) AS gpu_count,
-       CAST($bw AS DOUBLE) AS bandwidth_gbps, CAST($backend AS VARCHAR) AS backend,
-       CAST($usable AS BIGINT) AS usable_memory_bytes,
-       CAST($tflops AS DOUBLE) AS fp16_tflops_dense"""
+# The one fit definition over the estimate's device (fits.device_table: all NULL for none).
 _ESTIMATE_SQL = """
-SELECT * FROM fit_estimate('estimate_device', profile_name := $profile, repo_name := $repo,
+SELECT * FROM fit_estimate($devices, profile_name := $profile, repo_name := $repo,
                            ctx_tokens := $ctx, cache_type := $kv, fa := $fa, all_quants := true)
 WHERE quant = $quant
 """
@@ -223,12 +198,9 @@ def _estimate(
     device: dict[str, Any] | None,
 ) -> dict[str, Any]:
     quant = args.quant.upper()
-    d = device or {}
-    con.execute(_DEVICE_TABLE, {"id": d.get("id"), "gpus": d.get("gpus", 1), "bw": d.get("bandwidth_gbps"),
-                                "backend": d.get("backend"), "usable": d.get("usable_bytes"),
-                                "tflops": d.get("tflops")})
     fa = getattr(args, "flash_attention", None)
-    cur = con.execute(_ESTIMATE_SQL, {"profile": profile, "repo": MODEL_ID, "quant": quant,
+    cur = con.execute(_ESTIMATE_SQL, {"devices": fits.device_table(con, device), "profile": profile,
+                                      "repo": MODEL_ID, "quant": quant,
                                       "ctx": args.context, "kv": getattr(args, "kv_type", None),
                                       "fa": None if fa is None else fa == "on"})
     cols = [c[0] for c in cur.description]
@@ -272,11 +244,12 @@ def _estimate(
         "device": None
         if device is None
         else {
-            "id": device["id"],
+            "id": device["device_id"],
+            "name": device["name"],
             "memory_gb": round(device["memory_bytes"] / GIB, 1),
-            "usable_gb": rnd(r["usable_gb"] / device["gpus"]),
+            "usable_gb": rnd(r["usable_gb"] / device["gpu_count"]),
             "bandwidth_gbps": device["bandwidth_gbps"],
-            "gpus": device["gpus"],
+            "gpus": device["gpu_count"],
         },
         "verdict": r["verdict"] if device else None,
         "gpus_needed": r["gpus_needed"] if device else None,
@@ -296,10 +269,9 @@ def _print_text(r: dict[str, Any]) -> None:
           f"recommended {r['recommended_gb']} GB")
     if r["device"]:
         d = r["device"]
-        print(
-            f"device {d['id'] or 'custom'}: {d['gpus']} × {d['memory_gb']} GB "
-            f"(usable {d['usable_gb']} GB/GPU), "
-            f"{d['bandwidth_gbps']} GB/s -> {r['verdict']}, GPUs needed {r['gpus_needed']}, "
-            f"max context {r['max_context_tokens']}, ~{r['decode_tok_s']} tok/s "
-            f"({r['decode_tok_s_low']}–{r['decode_tok_s_high']})"
-        )
+        bandwidth = "bandwidth unknown" if d["bandwidth_gbps"] is None else f"{d['bandwidth_gbps']:g} GB/s"
+        speed = ("speed unknown (give --bandwidth-gbps)" if r["decode_tok_s"] is None else
+                 f"~{r['decode_tok_s']} tok/s ({r['decode_tok_s_low']}–{r['decode_tok_s_high']})")
+        print(f"device {d['name']}: {d['gpus']} × {d['memory_gb']:g} GiB "
+              f"(usable {d['usable_gb']} GB per GPU), {bandwidth} -> {r['verdict']}, "
+              f"GPUs needed {r['gpus_needed']}, max context {r['max_context_tokens']}, {speed}")

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 from rich.text import Text
 
-from catalog.commands import arguments, catalogue, errors, fits, lookup, output
+from catalog.commands import arguments, catalogue, errors, fits, lookup, output, this_machine
 from catalog.devices import memory as rules
 from catalog.units import show_gb, show_params, show_tokens
 
@@ -30,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="memory per GPU as marketed, in GiB (24 = RTX 4090)")
     hw.add_argument("--bandwidth-gbps", type=arguments.bandwidth_gbps, help="memory bandwidth per GPU, GB/s")
     hw.add_argument("--unified", action="store_true", help="unified memory (Apple Silicon, Strix Halo...)")
+    this_machine.add_argument(hw)
     hw.add_argument("--gpus", type=arguments.gpus,
                     help="number of GPUs (default 1; with --device: that many of it, e.g. 2 RTX 3090s)")
     hw.add_argument(
@@ -51,10 +52,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.device is None and args.memory_gb is None:
-        raise errors.CliError("give --device NAME (a catalogue device) or --memory-gb and --bandwidth-gbps")
-    if args.device is not None and args.memory_gb is not None:
-        raise errors.CliError("give either --device or --memory-gb/--bandwidth-gbps, not both")
+    given = [o for o, v in (("--device", args.device), ("--memory-gb", args.memory_gb),
+                            ("--this-machine", args.this_machine or None)) if v is not None]
+    if not given:
+        raise errors.CliError("give --device NAME (a catalogue device), --memory-gb and --bandwidth-gbps, "
+                              "or --this-machine")
+    if len(given) > 1:
+        raise errors.CliError(f"give one of {' / '.join(given)}, not both")
     con = catalogue.open_db(args)
     try:
         result = fit(con, args)
@@ -75,35 +79,33 @@ def resolve_device(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any]
 def custom_device(args: argparse.Namespace) -> dict[str, Any]:
     if args.bandwidth_gbps is None:
         raise errors.CliError("--memory-gb needs --bandwidth-gbps (memory bandwidth per GPU, GB/s)")
-    backend = args.backend or ("metal" if args.unified else "cuda")
-    memory = rules.marketed_gb_to_bytes(args.memory_gb)
-    share = rules.effective_gpu_share(memory, args.unified, backend)
-    usable = rules.usable_memory_bytes(memory, share, rules.reserve_bytes(backend))
-    return {
-        "device_id": None,
-        "name": "custom",
-        "memory_gb": args.memory_gb,
-        "gpu_count": args.gpus or 1,
-        "bandwidth_gbps": args.bandwidth_gbps,
-        "unified": args.unified,
-        "backend": backend,
-        "usable_memory_bytes": usable,
-        "usable_memory_gb": round(usable / 1e9, 2),
-    }
+    return fits.shape("custom", rules.marketed_gb_to_bytes(args.memory_gb), gpus=args.gpus or 1,
+                      bandwidth_gbps=args.bandwidth_gbps, unified=args.unified,
+                      backend=args.backend or ("metal" if args.unified else "cuda"))
+
+
+def chosen_device(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
+                  ) -> tuple[dict[str, Any], str | None, this_machine.Local | None]:
+    """The device to fit on, the catalogue id when it is exactly one catalogue device, and what
+    --this-machine found."""
+    if args.this_machine:
+        local = this_machine.local_device(con, args.bandwidth_gbps)
+        return local.device, local.catalogue_id, local
+    if args.device is None:
+        return custom_device(args), None, None
+    device = resolve_device(con, args.device)
+    if args.gpus is not None:                                  # n of a catalogue device
+        return device | {"name": f"{args.gpus}× {device['name']}", "gpu_count": args.gpus}, None, None
+    return device, device["device_id"], None
 
 
 def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, Any]:
     options = {"context": args.context, "kv_type": args.kv_type,
                "flash_attention": None if args.flash_attention is None else args.flash_attention == "on"}
-    if args.device is not None and args.gpus is not None:     # n of a catalogue device
-        one = resolve_device(con, args.device)
-        device = one | {"name": f"{args.gpus}× {one['name']}", "gpu_count": args.gpus}
-        found = fits.fit_rows(con, custom=device, **options)
-    elif args.device is not None:
-        device = resolve_device(con, args.device)
-        found = fits.fit_rows(con, device_id=device["device_id"], **options)
+    device, device_id, local = chosen_device(con, args)
+    if device_id is not None:
+        found = fits.fit_rows(con, device_id=device_id, **options)
     else:
-        device = custom_device(args)
         found = fits.fit_rows(con, custom=device, **options)
     models = {
         m["repo_id"]: m
@@ -183,21 +185,10 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
             f["repo_id"],
         )
     )
-    dev = {
-        k: device.get(k)
-        for k in (
-            "device_id",
-            "name",
-            "memory_gb",
-            "gpu_count",
-            "bandwidth_gbps",
-            "unified",
-            "backend",
-            "usable_memory_gb",
-        )
-    }
-    return {
-        "device": dev,
+    keys = ("device_id", "name", "memory_gb", "gpu_count", "bandwidth_gbps", "unified", "backend",
+            "usable_memory_gb")
+    result = {
+        "device": {k: device.get(k) for k in keys},
         "context_tokens": args.context,
         "kv_type": found[0]["kv_type"] if found else args.kv_type,
         "flash_attention": found[0]["flash_attention"] if found else options["flash_attention"],
@@ -205,6 +196,9 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
         "too_small": sorted(too_small, key=lambda x: x["repo_id"]),
         "context_too_long": sorted(too_long, key=lambda x: x["repo_id"]),
     }
+    if local is not None:
+        result["machine"] = local.as_json() | {"described": local.lines()}
+    return result
 
 
 def _tok(value: float | None) -> float | None:
@@ -223,8 +217,12 @@ def _quality_of(quants: list[dict[str, Any]], quant: str) -> float:
 
 def _render(result: dict[str, Any], out, limit: int) -> None:
     d = result["device"]
-    out.print(Text(f"{d['name']} ({output.memory_label(d)}, {d['usable_memory_gb']:g} GB usable per GPU, "
-                   f"{d['bandwidth_gbps']:g} GB/s, {d['backend']}) at {result['context_tokens']:,} tokens of "
+    for line in result.get("machine", {}).get("described", []):
+        output.note(out, line)
+    bandwidth = "bandwidth unknown" if d["bandwidth_gbps"] is None else f"{d['bandwidth_gbps']:g} GB/s"
+    per_gpu = " per GPU" if d["gpu_count"] > 1 else ""
+    out.print(Text(f"{d['name']} ({output.memory_label(d)}, {d['usable_memory_gb']:g} GB usable{per_gpu}, "
+                   f"{bandwidth}, {d['backend']}) at {result['context_tokens']:,} tokens of "
                    f"context: {len(result['models'])} models fit", style="bold"))
     wide = not output.narrow(out)
     columns = ["Model", "Quant", ("Needs", "right"), "Verdict", ("Speed", "right")]
@@ -248,6 +246,8 @@ def _render(result: dict[str, Any], out, limit: int) -> None:
         output.note(out, f"{shown} of {len(result['models'])} shown (--limit N for more, --json for all)")
     output.note(out, "* estimated size (no GGUF build in the catalogue); GiB: memory as marketed, "
                      "GB: 10^9 bytes")
+    if d["bandwidth_gbps"] is None:
+        output.note(out, "speed unknown: this device's memory bandwidth is not known (give --bandwidth-gbps)")
     if result["too_small"]:
         out.print(Text("Too small for: " + ", ".join(
             f"{x['repo_id']} (needs {x['needed_gb']:.1f} GB at "

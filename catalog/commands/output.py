@@ -97,7 +97,7 @@ def row(t: Table, *values: Any, **options: Any) -> None:
 
 def memory_label(device: dict[str, Any]) -> str:
     """Marketed memory as vendors mean it, binary: "24 GiB", or "8× 80 GiB" for a multi-GPU box."""
-    per_gpu = f"{device['memory_gb']:g} GiB"
+    per_gpu = f"{round(device['memory_gb'], 1):g} GiB"
     return f"{device['gpu_count']}× {per_gpu}" if device["gpu_count"] > 1 else per_gpu
 
 

@@ -21,6 +21,9 @@ DEFAULT_RESERVE_MIB = {"cuda": 512, "rocm": 512, "vulkan": 512, "metal": 0, "cpu
 MACOS_SMALL_MACHINE_MAX_BYTES = 36 * GIB
 MACOS_SMALL_SHARE = 2 / 3
 MACOS_LARGE_SHARE = 3 / 4
+# A CPU run (no GPU: `fitcat fit --this-machine` on a CPU-only machine) counts on the same share of
+# system RAM as a large Mac's GPU: the OS and other programs keep a quarter. fitcat's own rule.
+CPU_RAM_SHARE = 3 / 4
 
 
 def marketed_gb_to_bytes(gb: float) -> int:
@@ -49,6 +52,8 @@ def effective_gpu_share(
         return 1.0
     if backend == "metal":
         return macos_default_gpu_share(memory_bytes)
+    if backend == "cpu":
+        return CPU_RAM_SHARE
     return 1.0
 
 
