@@ -44,6 +44,6 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_transform.py --models 200 --devices 300
 	$(PY) benchmarks/bench_refresh.py --repos 1000 --changed 0.01
 
-## clean: remove the virtualenv, the catalogue, generated exports and caches
+## clean: remove the virtualenv, the catalogue, generated exports, the site and caches
 clean:
 	rm -rf $(VENV) data .cache exports/releases exports/latest site

@@ -38,6 +38,11 @@ def tok_s(value: float | None) -> str:
     return "—" if value is None else f"~{value:,.1f} tok/s"
 
 
+def tok_n(value: float | None) -> str:
+    """tok/s in a column headed with the unit: `146.0`."""
+    return "—" if value is None else f"{value:,.1f}"
+
+
 def tok_s_band(row: dict[str, Any], field: str = "decode_tok_s") -> str:
     text = tok_s(row.get(field))
     b = band(row, field)
@@ -72,6 +77,6 @@ def verdict(value: str | None) -> str:
     return VERDICT_LABELS.get(value or "", value or "—")
 
 
-FILTERS = {"gb": gb, "gb_band": gb_band, "tok_s": tok_s, "tok_s_band": tok_s_band, "params": params,
-           "tokens": tokens, "short_tokens": short_tokens, "verdict": verdict, "when": when,
+FILTERS = {"gb": gb, "gb_band": gb_band, "tok_s": tok_s, "tok_n": tok_n, "tok_s_band": tok_s_band,
+           "params": params, "tokens": tokens, "short_tokens": short_tokens, "verdict": verdict, "when": when,
            "memory_label": memory_label}

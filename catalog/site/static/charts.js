@@ -65,7 +65,7 @@
             afterBuildTicks: function (axis) { axis.ticks = m.contexts.map(function (c) { return { value: c }; }); },
             ticks: { callback: function (v) { return short(v); }, autoSkip: true, maxRotation: 0 }
           },
-          y: { title: { display: true, text: "Memory needed (GB)" } }
+          y: { title: { display: true, text: "Memory (GB)" } }
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 14, generateLabels: clippedLegend } },

@@ -16,7 +16,7 @@
     var min = number(row.dataset.minmem), rec = number(row.dataset.recmem);
     if (memoryGb === null) return { show: true, text: "—", rank: "" };
     if (rec !== null && rec <= memoryGb) return { show: true, text: row.dataset.recquant + " fits", rank: "2" };
-    if (min !== null && min <= memoryGb) return { show: true, text: "only " + row.dataset.minquant, rank: "1" };
+    if (min !== null && min <= memoryGb) return { show: true, text: row.dataset.minquant + " fits, not " + row.dataset.recquant, rank: "1" };
     return { show: false, text: "too big", rank: "0" };
   }
 
@@ -61,6 +61,8 @@
 
     function apply() {
       var shown = 0;
+      var memory = form.querySelector("[data-filter=memory]");
+      table.classList.toggle("with-memory", Boolean(memory && number(memory.value) !== null));
       rows.forEach(function (row) {
         var show = keep(row);
         row.hidden = !show;
