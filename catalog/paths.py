@@ -31,6 +31,7 @@ def _data(package: str, checkout: str) -> Path:
 HOME = ROOT if IN_CHECKOUT else Path.cwd()
 SQL_DIR = _data("catalog.sql", "sql")
 SCHEMA_DIR = _data("catalog.export_schema", "exports/schema")
+METHODOLOGY = _data("catalog.docs", "docs") / "methodology.md"     # copied into every release
 DEFAULT_DB = HOME / "data" / "catalog.duckdb"
 DEFAULT_EXPORTS = HOME / "exports"
 DEFAULT_SETTINGS = HOME / "fitcat.toml"

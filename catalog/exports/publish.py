@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from catalog import paths as catalog_paths
 from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
@@ -257,6 +258,9 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
     rows["models.json"] = len(entries)
 
     shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
+    # The formulas and accuracy behind every figure, for sites built from the release alone
+    # (a page's provenance.methodology names it; `fitcat site` renders it).
+    shutil.copyfile(catalog_paths.METHODOLOGY, staging / validate.METHODOLOGY)
     files = {p.relative_to(staging).as_posix(): p for p in staging.rglob("*") if p.is_file()}
     content = _content_sha(files, ledger)
     prev_manifest = load_json(previous / "manifest.json") if previous else None

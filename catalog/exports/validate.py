@@ -21,6 +21,7 @@ from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, FIT_DIR, fit_
 
 SCHEMA_DIR = paths.SCHEMA_DIR
 SCHEMA_MAJOR = "v2"
+METHODOLOGY = "methodology.md"     # docs/methodology.md, shipped with every release
 SCHEMAS = {  # file (or pattern) -> schema file
     "models.json": "models.schema.json",
     "models/*.json": "model_page.schema.json",
@@ -164,6 +165,8 @@ def validate_release(folder: Path, *, with_manifest: bool = False,
     orphans = sorted(fits - {fit_path(rel) for rel in listed})
     if orphans:
         problems.append(f"device-fit files without a page: {orphans[:5]}")
+    if not (folder / METHODOLOGY).is_file():
+        problems.append(f"{METHODOLOGY} is missing (the methodology the pages cite)")
     for name, (_, columns, _) in CSV_TABLES.items():
         try:
             header = _header(folder / name)
