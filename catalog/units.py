@@ -51,3 +51,9 @@ def show_params(n: int | float | None) -> str:
 
 def show_tokens(n: int | None, missing: str = "—") -> str:
     return missing if n is None else f"{int(n):,}"
+
+
+def memory_label(device: dict[str, Any]) -> str:
+    """Marketed memory as vendors mean it, binary: "24 GiB", or "8× 80 GiB" for a multi-GPU box."""
+    per_gpu = f"{round(device['memory_gb'], 1):g} GiB"
+    return f"{device['gpu_count']}× {per_gpu}" if device["gpu_count"] > 1 else per_gpu

@@ -36,6 +36,8 @@ COUNTS = st.one_of(
     st.integers(max_value=0).map(str),
     st.integers(min_value=10**10).map(str),
 )
+PORTS = st.one_of(st.sampled_from(["-1", "65536", "nan", "1.5", "", "٣", "0x50", "http"]),
+                  st.integers(max_value=-1).map(str), st.integers(min_value=65536).map(str))
 NAMES = st.one_of(st.just(""), st.just("   "), st.text().map(lambda t: "§" + t))   # names nothing
 CHOICE = st.text().filter(lambda t: t not in ("f16", "q8_0", "q4_0", "on", "off", "gpu", "soc", "superchip",
                                               "system", "cuda", "rocm", "metal", "vulkan", "cpu"))
@@ -75,6 +77,7 @@ def workspace(demo_db, tmp_path_factory) -> Path:
     (inputs / "bad-types.toml").write_text('[hub]\nmax_workers = "four"\n')
     (inputs / "unknown.toml").write_text("[hub]\nno_such_key = 1\n")
     (inputs / "negative.toml").write_text("[hub]\nper_author = -5\n")
+    assert main(["--db", str(root / "catalog.duckdb"), "export", "--out", str(root / "exports")]) == 0
     return root
 
 
@@ -118,6 +121,11 @@ def hostile_options(inputs: Path) -> dict[str, list[tuple[str, st.SearchStrategy
         "refresh": [("--endpoint", URLS), ("--out", out), ("--settings", toml), ("--db", written),
                     ("--dask-address", URLS)],
         "demo": [("--out", out), ("--settings", toml), ("--db", written), ("--dask-address", URLS)],
+        "site": [("--exports", st.sampled_from(["", *(str(inputs / n) for n in (
+                     "notes.md", "a-folder", "missing", "a-pipe"))])),
+                 ("--out", st.sampled_from(["", "/dev/null", str(inputs), *(str(inputs / n) for n in (
+                     "notes.md", "a-pipe"))])),
+                 ("--port", PORTS)],
         "serve": [("--endpoint", URLS), ("--out", out), ("--settings", toml), ("--server-port", COUNTS),
                   ("--cron", st.sampled_from(["", "nope", "61 * * * *", "* * *", "§"])),
                   ("--timezone", st.sampled_from(["", "Mars/Olympus", "UTC+99", "../etc/passwd"])),
@@ -131,12 +139,13 @@ WORKING = {
     "doctor": [], "sql": ["SELECT 1"], "export": [],
     "estimate": ["--config", LLAMA_CONFIG, "--params", "8e9", "--device", "rtx 4090"],
     "refresh": ["--endpoint", "http://127.0.0.1:9"], "demo": [], "serve": [],
+    "site": ["--exports", "{workspace}/exports", "--out", "{workspace}/site"],
 }
 
 
 def _argv(workspace: Path, command: str, option: str | None = None, value: str = "") -> list[str]:
     """The working command line, with `option` (if given) set to `value`."""
-    base = list(WORKING[command])
+    base = [arg.format(workspace=workspace) for arg in WORKING[command]]
     if option == POSITIONAL:
         base = [value, *base[1:]]
     elif option in base:
@@ -171,7 +180,7 @@ def isolated(workspace, monkeypatch) -> Path:
 
 def test_every_command_has_hostile_cases_and_a_working_line(isolated, capsys):
     assert set(hostile_options(isolated / "inputs")) == set(COMMANDS) == set(WORKING)
-    for command in ("show", "fit", "models", "devices", "doctor", "sql", "estimate"):
+    for command in ("show", "fit", "models", "devices", "doctor", "sql", "estimate", "site"):
         code = main(_argv(isolated, command))
         assert code == 0, (command, capsys.readouterr().err)
     capsys.readouterr()

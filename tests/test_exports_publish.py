@@ -211,7 +211,7 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     assert con.execute("UPDATE hub_models SET license = 'mit' WHERE repo_id = ? RETURNING license",
                        [QWEN3]).fetchall() == [("mit",)]
     con.close()
-    monkeypatch.setattr(publish, "_now", lambda: "2026-12-01T03:00:00.000000Z")
+    monkeypatch.setattr(publish, "utc_now", lambda: "2026-12-01T03:00:00.000000Z")
     nightly = _publish(db, incremental, "run-c")
     assert built == [QWEN3] and nightly.carried == len(pages) - 1
     # ... and the release is byte for byte the one a full rebuild makes from the same catalogue.
@@ -237,7 +237,7 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
 
 
 def test_pages_built_by_worker_processes_are_the_pages_built_here(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(publish, "_now", lambda: "2026-12-01T03:00:00.000000Z")
+    monkeypatch.setattr(publish, "utc_now", lambda: "2026-12-01T03:00:00.000000Z")
     here = _publish(db, tmp_path / "here", "run-a", workers=0)
     pooled = _publish(db, tmp_path / "pooled", "run-a", workers=2)
     assert _files(here.release) == _files(pooled.release)

@@ -176,6 +176,11 @@ def port(text: str) -> int:
     return _int_between(text, 1, 65535, "a TCP port")
 
 
+def listen_port(text: str) -> int:
+    """A TCP port to listen on; 0: any free one."""
+    return _int_between(text, 0, 65535, "a TCP port (0: any free one)")
+
+
 def address(text: str) -> str:
     """A scheduler address with a host and a port: tcp://10.0.0.5:8786."""
     from urllib.parse import urlsplit

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from catalog.commands import arguments, catalogue, errors, lookup, output
-from catalog.units import show_gb
+from catalog.units import memory_label, show_gb
 
 KINDS = ["gpu", "soc", "superchip", "system"]
 
@@ -77,7 +77,7 @@ def _render(found: list[dict[str, Any]], out: Console) -> None:
         columns = ["Device", "Id", "Kind", *columns[1:], "Backend"]
     t = output.table(*columns, title=f"{len(found)} devices")
     for d in found:
-        cells = [d["name"], output.memory_label(d), show_gb(d['usable_memory_gb']),
+        cells = [d["name"], memory_label(d), show_gb(d['usable_memory_gb']),
                  f"{d['bandwidth_gbps']:,.0f} GB/s"]
         if wide:
             kind = d["kind"] + (" (unified)" if d["unified"] else "")

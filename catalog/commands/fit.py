@@ -16,7 +16,7 @@ from rich.text import Text
 
 from catalog.commands import arguments, catalogue, errors, fits, lookup, output, this_machine
 from catalog.devices import memory as rules
-from catalog.units import show_gb, show_params, show_tokens
+from catalog.units import memory_label, show_gb, show_params, show_tokens
 
 BACKENDS = ["cuda", "rocm", "metal", "vulkan", "cpu"]
 
@@ -221,7 +221,7 @@ def _render(result: dict[str, Any], out, limit: int) -> None:
         output.note(out, line)
     bandwidth = "bandwidth unknown" if d["bandwidth_gbps"] is None else f"{d['bandwidth_gbps']:g} GB/s"
     per_gpu = " per GPU" if d["gpu_count"] > 1 else ""
-    out.print(Text(f"{d['name']} ({output.memory_label(d)}, {d['usable_memory_gb']:g} GB usable{per_gpu}, "
+    out.print(Text(f"{d['name']} ({memory_label(d)}, {d['usable_memory_gb']:g} GB usable{per_gpu}, "
                    f"{bandwidth}, {d['backend']}) at {result['context_tokens']:,} tokens of "
                    f"context: {len(result['models'])} models fit", style="bold"))
     wide = not output.narrow(out)

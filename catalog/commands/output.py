@@ -95,12 +95,6 @@ def row(t: Table, *values: Any, **options: Any) -> None:
     t.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in values), **options)
 
 
-def memory_label(device: dict[str, Any]) -> str:
-    """Marketed memory as vendors mean it, binary: "24 GiB", or "8× 80 GiB" for a multi-GPU box."""
-    per_gpu = f"{round(device['memory_gb'], 1):g} GiB"
-    return f"{device['gpu_count']}× {per_gpu}" if device["gpu_count"] > 1 else per_gpu
-
-
 def note(out: Console, text: str) -> None:
     """A line under a table: what the rows mean, or why there are none (literal, dimmed)."""
     out.print(Text(text, style="dim"))

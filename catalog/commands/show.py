@@ -19,7 +19,7 @@ from catalog import paths
 from catalog.commands import arguments, catalogue, errors, lookup, output
 from catalog.exports.page.facts import GPU_CLASSES
 from catalog.exports.page.matrix import Fit, fits
-from catalog.units import show_gb, show_params, show_tokens
+from catalog.units import memory_label, show_gb, show_params, show_tokens
 
 RECOMMENDED = "Q4_K_M"
 # Device classes of the speed section, in display order: (key, label).
@@ -131,7 +131,7 @@ def _tok(v: float | None) -> str:
 
 def _mem(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
     d = devices.get(device_id)
-    return "—" if d is None else output.memory_label(d)
+    return "—" if d is None else memory_label(d)
 
 
 def _name(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
@@ -384,19 +384,7 @@ def render(page: dict[str, Any], out, *, quant: str | None = None,
 
     # FAQ
     heading("Frequently Asked Questions")
-    questions = [
-        ("vram_needed", f"How much VRAM does {name} need?"),
-        ("rtx_5090", f"Can NVIDIA GeForce RTX 5090 run {name}?"),
-        ("best_quant", f"What's the best quantization for {name}?"),
-        ("mac", f"Can I run {name} on a Mac?"),
-        ("run_locally", f"Can I run {name} locally?"),
-        ("how_fast", f"How fast is {name}?"),
-        ("download_size", f"What's the download size of {name}?"),
-        ("which_gpus", f"Which GPUs can run {name}?"),
-        ("which_devices", f"Which devices can run {name}?"),
-    ]
-    for key, question in questions:
-        item = page["faq"].get(key)
-        if item:
-            out.print(Text(question, style="bold"))
+    for item in page["faq"].values():           # every question the page answers, in its order
+        if item and item.get("answer"):
+            out.print(Text(item["question"], style="bold"))
             out.print(Text(f"  {item['answer']}"))

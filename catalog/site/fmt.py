@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.commands._common import memory_label
-from catalog.units import show_gb, show_params, show_tokens
+from catalog.units import memory_label, show_gb, show_params, show_tokens
 
 VERDICT_LABELS = {"runs_great": "Runs great", "decent": "Decent", "too_small": "Too small"}
 

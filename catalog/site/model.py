@@ -9,22 +9,6 @@ from catalog.exports.page.matrix import Fit, fits
 from catalog.site import charts
 from catalog.site.fmt import params, tokens
 
-# The seed page's questions, by the export's FAQ keys; a key added to the export later is still
-# shown, with a question made from its name.
-QUESTIONS = {
-    "vram_needed": "How much VRAM does {name} need?",
-    "minimum_memory": "What is the least memory {name} runs in?",
-    "rtx_5090": "Can {device} run {name}?",
-    "consumer_gpus": "Can {name} run on a consumer GPU?",
-    "best_quant": "What's the best quantization for {name}?",
-    "mac": "Can I run {name} on a Mac?",
-    "run_locally": "Can I run {name} locally?",
-    "how_fast": "How fast is {name}?",
-    "download_size": "What's the download size of {name}?",
-    "which_gpus": "Which GPUs can run {name}?",
-    "which_devices": "Which devices can run {name}?",
-    "largest_context": "How long a context fits on each kind of device?",
-}
 SOURCE_LABELS = {
     "architecture": "counted from the architecture (config.json shapes)",
     "safetensors_raw": "the Hub's safetensors parameter count",
@@ -37,15 +21,11 @@ CLASS_LABELS = {"consumer_gpu": "Consumer GPU", "workstation_gpu": "Workstation 
                 "system": "Multi-GPU system"}
 
 
-def question(key: str, page: dict[str, Any]) -> str:
-    template = QUESTIONS.get(key, key.replace("_", " ").capitalize() + "?")
-    device = (page["faq"].get(key) or {}).get("name") or "this device"
-    return template.format(name=page["name"], device=device)
-
-
 def faqs(page: dict[str, Any]) -> list[dict[str, Any]]:
     """Every FAQ entry of the page that has an answer, in the export's order."""
-    return [{"key": key, "id": f"faq-{key.replace('_', '-')}", "question": question(key, page),
+    # A 2.0 release has no `question` (added in 2.1): the key, in words, stands in.
+    return [{"key": key, "id": f"faq-{key.replace('_', '-')}",
+             "question": entry.get("question") or key.replace("_", " ").capitalize() + "?",
              "answer": entry["answer"], "data": entry}
             for key, entry in page["faq"].items() if isinstance(entry, dict) and entry.get("answer")]
 

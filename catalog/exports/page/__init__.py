@@ -20,7 +20,7 @@ from catalog.exports.page.faq import faq
 from catalog.exports.page.rows import ModelNotFound, PageIncomplete, PageRows, read_page_rows, read_pages_rows
 from catalog.exports.slug import page_paths
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 
 __all__ = ["SCHEMA_VERSION", "ModelNotFound", "PageIncomplete", "PageRows", "assemble_page",
            "build_model_page", "read_page_rows", "read_pages_rows"]

@@ -210,14 +210,44 @@ def largest_context(f: Facts) -> dict[str, Any]:
         by_class.append({"class": cls, "device_id": top["device_id"] if top else None,
                          "name": top["name"] if top else None,
                          "max_context_tokens": int(top["max_context_tokens"]) if top else None})
-    return {"quant": f.rec["quant"], "by_class": by_class}
+    known = [c for c in by_class if c["name"]]
+    answer = (f"At {f.rec['quant']} the longest context that fits is " + "; ".join(
+        f"{show_tokens(c['max_context_tokens'])} tokens on {CLASS_WORDS[c['class']]} ({c['name']})"
+        for c in known) + "." if known else f"No device in the catalogue runs {f.name} at {f.rec['quant']}.")
+    return {"quant": f.rec["quant"], "by_class": by_class, "answer": answer}
+
+
+CLASS_WORDS = {"consumer_gpu": "a consumer GPU", "workstation_gpu": "a workstation GPU",
+               "datacenter_gpu": "a datacenter GPU", "mac": "a Mac", "unified_other": "other unified memory",
+               "system": "a multi-GPU system"}
+
+
+# The seed page's questions (and ours), worded once here for every reader: the terminal and the
+# reference site print them as the page gives them.
+QUESTIONS = {
+    "vram_needed": "How much VRAM does {name} need?",
+    "minimum_memory": "What is the least memory {name} runs in?",
+    "rtx_5090": "Can {device} run {name}?",
+    "consumer_gpus": "Can {name} run on a consumer GPU?",
+    "best_quant": "What's the best quantization for {name}?",
+    "mac": "Can I run {name} on a Mac?",
+    "run_locally": "Can I run {name} locally?",
+    "how_fast": "How fast is {name}?",
+    "download_size": "What's the download size of {name}?",
+    "which_gpus": "Which GPUs can run {name}?",
+    "which_devices": "Which devices can run {name}?",
+    "largest_context": "How long a context fits on each kind of device?",
+}
 
 
 def faq(f: Facts, gpus: dict[str, Any], devices: dict[str, Any], speed: dict[str, Any]) -> dict[str, Any]:
-    return {
+    answers = {
         "vram_needed": vram_needed(f), "minimum_memory": minimum_memory(f), "rtx_5090": rtx_5090(f),
         "consumer_gpus": consumer_gpus(f), "best_quant": best_quant(f), "mac": mac(f),
         "run_locally": run_locally(f), "how_fast": how_fast(f, speed), "download_size": download_size(f),
         "which_gpus": which_gpus(f, gpus), "which_devices": which_devices(f, devices),
         "largest_context": largest_context(f),
     }
+    return {key: None if item is None else
+            {"question": QUESTIONS[key].format(name=f.name, device=item.get("name", "")), **item}
+            for key, item in answers.items()}

@@ -260,7 +260,7 @@ def provenance(f: Facts) -> dict[str, Any]:
         "sources": sorted({m["hf_url"], *(f"https://huggingface.co/{q['gguf_repo_id']}"
                                           for q in f.quants if q["gguf_repo_id"])}),
         "gguf_shas": sorted({f"{x['gguf_repo_id']}@{x['repo_sha']}" for x in f.files}),
-        "methodology": "docs/methodology.md",
+        "methodology": "methodology.md",     # in the release (docs/methodology.md's copy)
     }
 
 
