@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class Done:
 
     def result(self) -> ModelBundle:
         return self.bundle
+
+    def add_done_callback(self, fn: Callable[[Any], None]) -> None:
+        fn(self)
 
 
 def in_this_thread(api: HfApi, cache_dir: Path) -> Submit:
@@ -115,20 +119,32 @@ Progress = Callable[[Iterator[Any], int], Iterator[Any]]
 
 @dataclass
 class Plan:
-    """Admit jobs while their cost bound fits in what is left of the budget's cap."""
+    """Admit jobs while their cost bound fits in what is left of the budget's cap: requests sent
+    so far, plus the bound of every fetch still running (released as it finishes)."""
 
     budget: Budget
     in_flight: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def admit(self, repo_id: str, cost: int) -> bool:
-        if self.budget.cap is not None and \
-                self.budget.sent + sum(self.in_flight.values()) + cost > self.budget.cap:
-            return False
-        self.in_flight[repo_id] = cost
-        return True
+        with self._lock:
+            if self.budget.cap is not None and \
+                    self.budget.sent + sum(self.in_flight.values()) + cost > self.budget.cap:
+                return False
+            self.in_flight[repo_id] = cost
+            return True
 
     def done(self, repo_id: str) -> None:
-        self.in_flight.pop(repo_id, None)
+        with self._lock:
+            self.in_flight.pop(repo_id, None)
+
+    def watch(self, repo_id: str, pending: Pending) -> Pending:
+        """Release the job's reservation when its fetch finishes (a future's done callback),
+        else when its result is taken."""
+        on_done = getattr(pending, "add_done_callback", None)
+        if on_done is not None:
+            on_done(lambda _: self.done(repo_id))
+        return pending
 
 
 def job_cost(repo_id: str, listing: dict[str, Any], known: dict[tuple[str, str], str],
@@ -172,9 +188,9 @@ def refresh(api: HfApi, con: duckdb.DuckDBPyConnection, scope: HubScope, cache_d
                     job_cost(r, lst, known, found.derivatives.get(r, []), scope.untrusted_trees, cache_dir)
                     for r, lst in order[i:])
                 return
-            yield rid, lambda rid=rid, listing=listing, derivatives=derivatives: submit(
+            yield rid, lambda rid=rid, listing=listing, derivatives=derivatives: plan.watch(rid, submit(
                 repo_id=rid, listing=listing, known=known, derivatives=derivatives, trusted=trusted,
-                untrusted_trees=scope.untrusted_trees)
+                untrusted_trees=scope.untrusted_trees))
 
     for repo_id, pending in progress(windowed(jobs(), width or scope.max_workers), len(found.listings)):
         try:
