@@ -56,14 +56,19 @@ def test_default_scope_selection_caps_and_ranks_trusted_builds_first(hub) -> Non
                                     "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-30B-A3B",
                                     "microsoft/Phi-4-mini-instruct"]
     # past the cap: more trusted builds by downloads, then the rest, however popular (DeepSeek-V3
-    # has more downloads than Phi-4-mini but no trusted build)
-    assert list(found.outside) == ["Qwen/Qwen2-0.5B-Instruct", "unsloth/Phi-4-mini-instruct",
-                                   "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct"]
+    # has more downloads than Phi-4-mini but no trusted build); unsloth's re-upload of Phi-4-mini
+    # is listed too but is no base model of its own: its card names Phi-4-mini, same name
+    assert list(found.outside) == ["Qwen/Qwen2-0.5B-Instruct", "deepseek-ai/DeepSeek-V3",
+                                   "Qwen/Qwen3-Next-80B-A3B-Instruct"]
+    phi = [(d.listing["id"], d.attached_by) for d in found.derivatives["microsoft/Phi-4-mini-instruct"]]
+    assert sorted(phi) == [("bartowski/unsloth_Phi-4-mini-instruct-GGUF", "re-upload"),
+                           ("unsloth/Phi-4-mini-instruct-GGUF", "card")]
+    assert [a.named for a in found.looked_up] == ["meta-llama/Meta-Llama-3.1-8B-Instruct"]   # one request
     assert found.with_trusted_build == {"meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct",
                                         "Qwen/Qwen3-30B-A3B", "microsoft/Phi-4-mini-instruct"}
     with hub.running():
         uncapped = discover(api_for(hub), dataclasses.replace(SCOPE, max_models=None))
-    assert len(uncapped.listings) == 9 and not uncapped.outside
+    assert len(uncapped.listings) == 8 and not uncapped.outside
 
 
 def test_a_model_that_drops_out_of_the_top_n_for_one_night_is_not_removed(hub, con, tmp_path) -> None:

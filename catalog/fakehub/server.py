@@ -208,6 +208,7 @@ class _Base(BaseHTTPRequestHandler):
 
     hub: FakeHub
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True     # headers and body go out at once (no 40 ms delayed-ACK stall)
     _extra: dict[str, str]
     _record: RecordedRequest
     _fault: Fault | None

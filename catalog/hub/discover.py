@@ -124,6 +124,7 @@ def discover(api: HfApi, scope: HubScope, aliases: dict[str, Alias] | None = Non
         except Exception as exc:      # this publisher's repos are neither refreshed nor removed
             found.errors.append(classify(f"gguf:{publisher}", exc))
     found.listing_requests = current_budget().sent - start
+    _drop_re_uploads(candidates, found)
     attached = _attach_all(api, found, Tracked(candidates))
     bases = {a.base for _, a in attached}
     ranked = sorted(candidates, key=lambda rid: (rid not in found.explicit, rid not in bases,
@@ -136,6 +137,23 @@ def discover(api: HfApi, scope: HubScope, aliases: dict[str, Alias] | None = Non
             named = a.named if a.named != a.base else None
             found.derivatives.setdefault(a.base, []).append(Derivative(g, a.attached_by, named))
     return found
+
+
+def _drop_re_uploads(candidates: dict[str, dict[str, Any]], found: Discovery) -> None:
+    """A candidate whose card names another candidate of the same name is a re-upload of it
+    (`unsloth/Phi-4-mini-instruct` of `microsoft/Phi-4-mini-instruct`): not a base model of its
+    own; its builds attach to the original (`re-upload`), known from the listing, no request."""
+    by_lower = {c.lower(): c for c in candidates}
+    for rid in list(candidates):
+        if rid in found.explicit:
+            continue
+        named = (candidates[rid].get("card_data") or {}).get("base_model") or []
+        for base in [named] if isinstance(named, str) else named if isinstance(named, list) else []:
+            original = by_lower.get(str(base).lower())
+            if original and original != rid and original.split("/")[-1].lower() == rid.split("/")[-1].lower():
+                del candidates[rid]
+                found.aliases[rid.lower()] = Alias(rid, rid, (original,))
+                break
 
 
 def _attach_all(api: HfApi, found: Discovery, tracked: Tracked) -> list[tuple[dict[str, Any], Attachment]]:

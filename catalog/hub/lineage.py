@@ -14,8 +14,11 @@ Real builds do not always name the tracked base exactly (docs/hub.md, "Real-Hub 
 
 What the Hub says about an id we do not track (where it redirects to, what its card names)
 comes from one `model_info` request per id, cached forever (`hub_aliases`): an `Alias`. To keep
-that bounded at Hub scale, only ids that could lead to a tracked base are asked about: the same
-namespace as a tracked base (a rename within an organisation) or the same name (a re-upload).
+that bounded at Hub scale (a trusted publisher names tens of thousands of fine-tunes), only ids
+that look like a tracked base are asked about: the same name in another namespace (a re-upload),
+or, in a tracked base's namespace, a name containing its name or contained in it (a rename such
+as `Meta-Llama-3.1-8B-Instruct` → `Llama-3.1-8B-Instruct`). Fine-tunes under other names are
+their own models: not followed.
 """
 
 from __future__ import annotations
@@ -51,22 +54,26 @@ class Tracked:
 
     ids: Iterable[str]
     by_lower: dict[str, str] = field(init=False)
-    namespaces: set[str] = field(init=False)
     names: set[str] = field(init=False)
+    by_namespace: dict[str, list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_lower = {i.lower(): i for i in self.ids}
-        self.namespaces = {i.split("/")[0] for i in self.by_lower}
         self.names = {i.split("/")[-1] for i in self.by_lower}
+        self.by_namespace = {}
+        for i in self.by_lower:
+            namespace, _, name = i.partition("/")
+            self.by_namespace.setdefault(namespace, []).append(name)
 
     def get(self, repo_id: str) -> str | None:
         return self.by_lower.get(repo_id.lower())
 
     def worth_asking(self, repo_id: str) -> bool:
-        """Could this untracked id lead to a tracked base (a rename in a tracked namespace, a
-        re-upload under a tracked name)? Only those cost a request."""
+        """Could this untracked id be a tracked base under another name: a re-upload (the same
+        name elsewhere) or a rename (in the base's namespace, one name containing the other)?
+        Only those cost a request."""
         namespace, _, name = repo_id.lower().partition("/")
-        return namespace in self.namespaces or name in self.names
+        return name in self.names or any(name in n or n in name for n in self.by_namespace.get(namespace, ()))
 
 
 def named_bases(listing: Mapping[str, Any]) -> tuple[str, list[str]]:
