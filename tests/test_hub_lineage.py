@@ -7,13 +7,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hub_sample import catalogue, sample_hub
 
-from catalog import db
-from catalog.fakehub import FakeHub, Snapshot
 from catalog.hub import refresh
 from catalog.hub.client import Budget, hub_api
 from catalog.hub.lineage import Alias, Tracked, attach, named_bases
-from catalog.paths import SAMPLE_HUB, SQL_DIR
 from catalog.settings import HubScope
 
 TRACKED = Tracked(["microsoft/Phi-4-mini-instruct", "meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen3-8B"])
@@ -81,15 +79,11 @@ SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen", "microsoft"),
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
-    db.migrate(con)
-    for view in ("gguf_files", "gguf_builds"):
-        con.execute((SQL_DIR / "views" / f"{view}.sql").read_text())
-    return con
+    return catalogue(tmp_path / "catalog.duckdb", ("gguf_files", "gguf_builds"))
 
 
 def test_every_build_of_the_sample_is_attached_with_the_right_attached_by(con, tmp_path) -> None:
-    hub = FakeHub(Snapshot.load(SAMPLE_HUB))
+    hub = sample_hub()
     with hub.running():
         api = hub_api(hub.url, token=False, budget=Budget())
         first = refresh(api, con, SCOPE, tmp_path / "cache", "r1")

@@ -11,14 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from gguf import GGMLQuantizationType, GGUFValueType
+from hub_sample import catalogue, sample_hub
 from test_gguf_support import write_gguf
 
-from catalog import db
-from catalog.fakehub import FakeHub, Snapshot
+from catalog.fakehub import FakeHub
 from catalog.gguf.refresh import canonical_builds, read_canonical_headers
 from catalog.hub import refresh
 from catalog.hub.client import Budget, hub_api
-from catalog.paths import SAMPLE_HUB
 from catalog.settings import HubScope
 
 TOKEN = "hf_plan_test"
@@ -28,16 +27,12 @@ SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen", "microsoft"),
 
 @pytest.fixture
 def hub() -> FakeHub:
-    fake = FakeHub(Snapshot.load(SAMPLE_HUB))
-    fake.granted_tokens.add(TOKEN)
-    return fake
+    return sample_hub(TOKEN)
 
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
-    db.migrate(con)
-    return con
+    return catalogue(tmp_path / "catalog.duckdb")
 
 
 def night(hub: FakeHub, con, tmp_path: Path, run_id: str, cap: int | None):

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hub_sample import catalogue, sample_hub
 
-from catalog import db
-from catalog.fakehub import FakeHub, Snapshot
+from catalog.fakehub import FakeHub
 from catalog.hub import discover, refresh
 from catalog.hub.client import Budget, hub_api
-from catalog.paths import SAMPLE_HUB, SQL_DIR
 from catalog.settings import HubScope
 
 TOKEN = "hf_scope_test"
@@ -26,17 +25,12 @@ SCOPE = HubScope(top_downloads=100, models=("deepseek-ai/DeepSeek-V4-Flash",),
 
 @pytest.fixture
 def hub() -> FakeHub:
-    fake = FakeHub(Snapshot.load(SAMPLE_HUB))
-    fake.granted_tokens.add(TOKEN)
-    return fake
+    return sample_hub(TOKEN)
 
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
-    db.migrate(con)
-    con.execute((SQL_DIR / "views" / "models.sql").read_text())
-    return con
+    return catalogue(tmp_path / "catalog.duckdb", ("models",))
 
 
 def api_for(hub: FakeHub):
