@@ -31,7 +31,7 @@ test: $(STAMP) testdata
 
 ## bench: the benchmarks at a size that runs in minutes (docs/performance.md has the full-size runs)
 bench: $(STAMP)
-	$(PY) benchmarks/fit_calibration.py
+	$(PY) -m catalog.calibration.fit
 	$(PY) benchmarks/bench_transform.py --models 200 --devices 300
 	$(PY) benchmarks/bench_refresh.py --repos 1000 --changed 0.01
 

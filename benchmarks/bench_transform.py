@@ -37,6 +37,7 @@ import platform
 import random
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -135,7 +136,21 @@ def real_exports(con, out: Path, fraction: float) -> dict:
                        "rebuilt": pages - published.carried, "carried": published.carried}
         say(f"publish_exports {run:7} {result[run]['seconds']:8.2f} s  rebuilt {result[run]['rebuilt']:,} "
             f"models, carried {published.carried:,}; " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    result["sizes"] = release_sizes(out / "latest")
+    say("release                " + ", ".join(f"{k} {v}" for k, v in result["sizes"].items()))
     return result
+
+
+def release_sizes(release: Path) -> dict[str, float]:
+    """Page sizes (KB) and the whole release on disk (MB, each file once)."""
+    release = release.resolve()
+    pages = sorted(p.stat().st_size for p in (release / "models").rglob("*.json"))
+    fits = sum(p.stat().st_size for p in (release / "device_fit").rglob("*.parquet"))
+    total = sum(p.stat().st_size for p in release.rglob("*") if p.is_file())
+    return {"page_kb_median": round(statistics.median(pages) / 1e3, 1),
+            "page_kb_max": round(pages[-1] / 1e3, 1),
+            "pages_mb": round(sum(pages) / 1e6, 1), "device_fit_mb": round(fits / 1e6, 1),
+            "release_mb": round(total / 1e6, 1)}
 
 
 def sampled_rebuild(con, out: Path, sample: list[str]) -> tuple[float, float]:
@@ -225,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         csv_secs: dict[str, float] = {}
         rebuilt, changed = runs["nightly"]["rebuilt"], runs["changed_models"]
         per_model = page_bytes = None
+        sizes = runs["sizes"]
     else:
         folder = out / "tables"
         folder.mkdir(parents=True, exist_ok=True)
@@ -242,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = rebuilt = max(1, round(len(ids) * args.changed))
         sample = sorted(random.Random(0).sample(ids, min(args.page_sample or rebuilt, len(ids))))
         per_model, page_bytes = sampled_rebuild(con, out, sample)
+        sizes = {}
         cold_s = tables_s + inputs_s + per_model * len(ids)
         nightly_s = tables_s + inputs_s + per_model * rebuilt
         say(f"per rebuilt model (SAMPLED) {per_model * 1000:.0f} ms on {len(sample)} models through "
@@ -306,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "tables_seconds": round(tables_s, 2), "table_seconds": {k: round(v, 2) for k, v in csv_secs.items()},
         "per_model_seconds": round(per_model, 3) if per_model else None,
         "page_mb": round(page_bytes / 1e6, 2) if page_bytes else None,
-        "peak_rss_mb": round(rss_sql, 1), "baseline_seconds": round(baseline_seconds, 2),
+        "peak_rss_mb": round(rss_sql, 1), "baseline_seconds": round(baseline_seconds, 2), **sizes,
         "baseline_scaled_from_models": len(sample), "speedup": round(speedup, 1) if speedup else None,
         "baseline_max_diff": diffs, "memory_limit": args.memory_limit, "cores": os.cpu_count(),
     }))

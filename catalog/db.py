@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from catalog import store
 from catalog.paths import SQL_DIR
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -67,17 +68,12 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
                     f"{file.name} was edited after it was applied; add a new migration instead"
                 )
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             con.execute(text)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [version, file.name, checksum],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         ran.append(version)
     return ran
 
@@ -93,11 +89,13 @@ def apply_objects(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> No
 
     A view whose inputs do not exist yet fails to create; so does one that uses a column its input
     gains in this release while the catalogue still holds the input's old definition (a binder
-    error). Such files are retried after the others. The order is found, not hand-maintained, and
-    a real error still surfaces when a round makes no progress.
+    error), and a table macro over views not created yet (DuckDB binds a macro's body when it is
+    created). Such files are retried after the others. The order is found, not hand-maintained,
+    and a real error still surfaces when a round makes no progress.
     """
-    for folder in ("macros", "views"):
-        _create_in_dependency_order(con, sorted((sql_dir / folder).glob("*.sql")))
+    _create_in_dependency_order(
+        con, [file for folder in ("macros", "views") for file in sorted((sql_dir / folder).glob("*.sql"))]
+    )
 
 
 def _create_in_dependency_order(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> None:

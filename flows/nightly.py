@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import traceback
 import uuid
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ import duckdb
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from catalog import calibration, checks, db, devices, exports, hub, store
+from catalog.exports.render import Rendered
 from catalog.failures import environment_error, one_line
 from catalog.gguf import refresh as gguf_refresh
 from catalog.hub.client import current_budget, hub_api, hub_token
@@ -37,6 +40,22 @@ def fetch_model(endpoint: str | None, cache_dir: str, repo_id: str, listing: dic
     """Hub I/O for one model and its GGUF repos; failures come back in bundle.errors."""
     return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known,
                             derivatives=derivatives, trusted=trusted, untrusted_trees=untrusted_trees)
+
+
+@task(cache_policy=NO_CACHE)
+def render_page(render: Callable[..., Rendered], *args: Any) -> Rendered:
+    """Assemble, write and check one model page (CPU only) on a Dask worker."""
+    return render(*args)
+
+
+def page_submitter() -> Callable[..., Any] | None:
+    """Pages go to the flow's task runner when it is a Dask cluster (the cores of many machines;
+    the export folder must then be shared with the workers); on the flow's own threads they would
+    share one GIL, so they go to local worker processes instead (None)."""
+    runner = FlowRunContext.get().task_runner
+    if type(runner).__name__ != "DaskTaskRunner":
+        return None
+    return lambda render, *args: render_page.submit(render, *args)
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
@@ -182,7 +201,7 @@ def refresh(db_file: Path, out: Path, endpoint: str | None, settings: Settings, 
             stage("data checks")
             run_data_checks(con, summary, db_file)
             stage("export")
-            published = exports.publish_exports(con, out, summary.run_id)
+            published = exports.publish_exports(con, out, summary.run_id, submit=page_submitter())
             summary.exports, summary.changes = published.summary_rows(), published.changes
             summary.add("pages_carried_over", published.carried)
             for reason in published.skipped:

@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated Prefect home, one Prefect test harness per session, the fake Hub."""
+"""Shared fixtures: an isolated Prefect home, one Prefect server per test session, the fake Hub."""
 
 from __future__ import annotations
 
@@ -19,19 +19,38 @@ os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.pop("HF_TOKEN", None)
 os.environ.pop("HF_ENDPOINT", None)
+if not os.environ.get("PYTEST_XDIST_WORKER"):      # a worker inherits the session's server (below)
+    os.environ.pop("PREFECT_API_URL", None)
 
 from catalog import paths  # noqa: E402
 from catalog.fakehub import FakeHub, Snapshot  # noqa: E402
 
+_SERVER = pytest.StashKey["object"]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One Prefect server for the whole test session, shared by every xdist worker: started once
+    here, in the controlling process, before the workers (which inherit PREFECT_API_URL)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from catalog.orchestration import prefect_server
+
+    server = prefect_server.start(Path(_PREFECT_HOME) / "server", ui=False, deadline_seconds=180)
+    config.stash[_SERVER] = server
+    os.environ["PREFECT_API_URL"] = server.api_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.stop()
+        shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect server for the whole session (starting one costs ~10 s)."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+def prefect_harness() -> str:
+    """The session's Prefect server (flows report to it, as in production with `fitcat serve`)."""
+    return os.environ["PREFECT_API_URL"]
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import pytest
 from rich.console import Console
 
 from catalog.cli import main
-from catalog.commands import _common, show
+from catalog.commands import show
 from catalog.exports.page import build_model_page
+from catalog.exports.page.matrix import fits
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "show_deepseek-v4-flash.txt"
 REPO = "deepseek-ai/DeepSeek-V4-Flash"
@@ -54,8 +55,9 @@ def test_show_layout_matches_the_snapshot(demo_db):
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d:\d\d", text), (
         "the snapshot must hold no timestamp"
     )
-    if os.environ.get("FITCAT_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+    if os.environ.get("FITCAT_UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(text)
+    assert SNAPSHOT.exists(), f"no snapshot: FITCAT_UPDATE_SNAPSHOTS=1 writes it; check and commit {SNAPSHOT}"
     assert text == SNAPSHOT.read_text(), f"layout changed; FITCAT_UPDATE_SNAPSHOTS=1 to accept ({SNAPSHOT})"
 
 
@@ -69,17 +71,17 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "283.8B total, 13.3B active per token (from architecture)" in out
     assert "safetensors_raw says 158.1B: not used" in out
     # No real GGUF build is known: no GGUF link, and every ladder quant is an estimate of 283.8B params
-    # × calibrated bits (not the seed's 158.1B-based "file sizes"), Q4_K_M recommended.
+    # sized from the architecture (not the seed's 158.1B-based "file sizes"), Q4_K_M recommended.
     started = out[out.find(SECTIONS[2]) : out.find(SECTIONS[3])]
     assert "huggingface.co/deepseek-ai/DeepSeek-V4-Flash" in started
     assert "GGUF" not in started and "llama-server" not in started
     table = out[out.find(SECTIONS[3]) : out.find(SECTIONS[4])]
-    for quant, bits, size in [("IQ2_XXS", "2.20", "78.05 GB"), ("Q4_K_M ★", "4.89", "173.39 GB"),
-                              ("Q8_0", "8.51", "301.97 GB")]:
+    for quant, bits, size in [("IQ2_XXS", "2.09", "74.06 GB"), ("Q4_K_M ★", "4.84", "171.61 GB"),
+                              ("Q8_0", "8.50", "301.69 GB")]:
         assert re.search(rf"{re.escape(quant)}\s+{bits}\s.*{re.escape(size)}\s+estimate", table), quant
-    assert "real file" not in table and "No GGUF build is known: sizes are estimates" in table
+    assert "real file" not in table and "No GGUF build is known: sizes are estimated" in table
     # The seed says no single GPU fits while quoting an MI300X speed: here an MI300X (192 GB) fits
-    # Q4_K_M (~174.0 GB); an H200 (141 GB) does not, and is offered as a pair.
+    # Q4_K_M (~171.6 GB); an H200 (141 GB) does not, and is offered as a pair.
     gpus = out[out.find(SECTIONS[4]) : out.find(SECTIONS[5])]
     assert "No single GPU" not in gpus and "6 single GPUs can run it" in gpus  # with B300, MI350X
     for gpu in ("AMD Instinct MI300X", "NVIDIA B200 (HGX, 180GB)"):
@@ -88,9 +90,11 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "Otherwise: 2× NVIDIA H200 NVL" in gpus
     assert not re.search(r"NVIDIA H200 SXM\s+141 GB", gpus)
     devices = out[out.find(SECTIONS[5]) : out.find(SECTIONS[6])]
-    assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX H100" in devices
+    assert "Mac Studio M3 Ultra 80-core GPU, 512 GB" in devices and "NVIDIA DGX B200" in devices
+    assert re.search(r"\d+ unified-memory devices and systems can run DeepSeek-V4-Flash, the 10 most",
+                     devices)
     formula = out[out.find(SECTIONS[7]) : out.find(SECTIONS[8])]
-    assert "283.8B × 4.888 bits ÷ 8 = 173.39 GB (estimated from calibrated bits per weight)" in formula
+    assert "283.8B × 4.837 bits ÷ 8 = 171.61 GB" in formula
     faq = out[out.find(SECTIONS[9]) :]
     assert "No GGUF build of DeepSeek-V4-Flash is known; estimated" in faq
     assert "at full 1,048,576 tokens" in formula
@@ -108,53 +112,34 @@ def test_terminal_and_json_agree(demo_db, capsys):
     text = render_text(demo_db)
     q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
     assert f"{q4['vram_gb']:,.1f} GB" in text
-    mi300x = next(
-        e
-        for h in page["hardware_by_quant"]["quants"]
-        if h["quant"] == "Q4_K_M"
-        for e in h["single_gpu"]
-        if e["device_id"] == "amd-mi300x"
-    )
-    assert re.search(rf"AMD Instinct MI300X .* ~{mi300x['decode_tok_s']:,.0f} tok/s", text)
+    mi300x = next(e for e in fits(page, "Q4_K_M") if e.device_id == "amd-mi300x")
+    assert re.search(rf"AMD Instinct MI300X .* ~{mi300x.decode_tok_s:,.0f} tok/s", text)
 
 
-def test_context_recomputation_agrees_with_the_views(demo_db):
-    """Recomputing at full context with the CLI's SQL gives what the page builder reads from device_fit."""
-    con = duckdb.connect(str(demo_db), read_only=True)
-    try:
-        full = build_model_page(con, REPO, context_tokens=1_048_576)
-        recomputed = build_model_page(con, REPO)
-        show.recompute_context(con, recomputed, REPO, 1_048_576)
-    finally:
-        con.close()
-
-    # Every fit entry (verdict, GPUs needed, headroom, max context, speed) is the same; the builder's
-    # per-quant `vram_gb` stays the 2,048-token figure, the recomputed page gives it at the context.
-    def fits(page):
-        return [{k: v for k, v in h.items() if k != "vram_gb"} for h in page["hardware_by_quant"]["quants"]]
-
-    assert fits(recomputed) == fits(full)
-    assert [q["vram_gb"] for q in recomputed["quantizations"]] == [
-        q["vram_full_context_gb"] for q in full["quantizations"]
-    ]
-
-
-def test_context_flag_recomputes_memory_and_fit(demo_db, capsys):
+def test_context_flag_shows_the_page_at_that_context(demo_db, capsys):
+    """--context N: the page built at N, its fits the fit_estimate macro's at N (the one definition
+    the device_fit view holds at 2,048 and the full context only)."""
     code, out, err = _cli(capsys, "--db", str(demo_db), "show", "V4-Flash", "--context", "131072", "--json")
     assert code == 0, err
     page = json.loads(out)
-    assert page["context_recomputed"] == 131072 and page["hardware_by_quant"]["context_tokens"] == 131072
-    q4 = next(q for q in page["quantizations"] if q["quant"] == "Q4_K_M")
-    assert 174.03 < q4["vram_gb"] < q4["vram_full_context_gb"]  # between 2K and 1M
+    assert page["fit"]["context_tokens"] == page["gpus"]["context_tokens"] == 131072
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        rows = _common.fit_rows(con, context=131072, repo_id=REPO, device_id="amd-mi300x")
+        assert page == json.loads(json.dumps(build_model_page(con, REPO, context_tokens=131072)))
+        rows = dict(con.execute(
+            """SELECT device_id, decode_tok_s
+               FROM fit_estimate('devices', repo_name := ?, ctx_tokens := 131072)
+               WHERE is_default AND quant = 'Q4_K_M' AND verdict <> 'too_small'""", [REPO]).fetchall())
+        at_2k = build_model_page(con, REPO)
     finally:
         con.close()
-    assert round(next(r for r in rows if r["quant"] == "Q4_K_M")["vram_gb"], 2) == q4["vram_gb"]
+    at_ctx = {e.device_id: e.decode_tok_s for e in fits(page, "Q4_K_M") if e.runs}
+    assert at_ctx.keys() == rows.keys()
+    assert all(at_ctx[d] == pytest.approx(rows[d], rel=0.005) for d in rows)
+    slower = {e.device_id: e.decode_tok_s for e in fits(at_2k, "Q4_K_M") if e.runs}
+    assert all(at_ctx[d] < slower[d] for d in at_ctx)           # a deeper KV cache is read per token
     text = render_text(demo_db, context=131072, quant="Q8_0")
-    assert "VRAM @ 131,072" in text and "recomputed at 131,072 tokens" in text
-    assert "Estimated decode speed at Q8_0" in text
+    assert "VRAM @ 2,048" in text and "Estimated decode speed at Q8_0" in text and "131,072 tokens)" in text
 
 
 def test_fuzzy_repo_and_errors(demo_db, capsys):

@@ -82,8 +82,9 @@ def test_flow_on_a_dask_cluster_gives_the_same_catalogue_as_on_threads(
 
     assert dask.status == "completed", dask.errors
     assert dask.counts == threads.counts and _models(tmp_path / "dask") == _models(tmp_path / "threads") >= 4
-    # One fetch per repo went through the cluster (the threads run used none).
-    assert _executed(cluster) - before >= threads.counts["models"]
+    # One fetch per repo and one render per model page went through the cluster (threads: none).
+    pages = dask.exports["models/*.json"]
+    assert pages >= 7 and _executed(cluster) - before >= threads.counts["models"] + pages
     assert _rows(tmp_path / "dask") == _rows(tmp_path / "threads")
     threads_out, dask_out = _published(tmp_path / "threads" / "out"), _published(tmp_path / "dask" / "out")
     assert sorted(dask_out) == sorted(threads_out)

@@ -53,6 +53,21 @@ def test_views_are_created_in_dependency_order_whatever_the_file_order(tmp_path:
     assert con.execute("SELECT x FROM a_top").fetchall() == [(7,)]
 
 
+def test_a_table_macro_over_views_and_a_view_over_it_are_created(tmp_path: Path) -> None:
+    """DuckDB binds a table macro's body when it is created: one over a view waits for the view."""
+    root = _sql_tree(tmp_path, {
+        "a_view": "CREATE OR REPLACE VIEW a_view AS SELECT x FROM t;",
+        "z_user": "CREATE OR REPLACE VIEW z_user AS SELECT * FROM m_table(2);",
+    })
+    (root / "macros" / "m_table.sql").write_text(
+        "CREATE OR REPLACE MACRO m_table(k) AS TABLE SELECT x * k AS y FROM a_view;")
+    con = duckdb.connect()
+    db.migrate(con, root)
+    db.apply_objects(con, root)
+    con.execute("INSERT INTO t VALUES (3)")
+    assert con.execute("SELECT y FROM z_user").fetchall() == [(6,)]
+
+
 def test_an_upgrade_where_a_view_uses_a_column_its_input_gains_applies(tmp_path: Path) -> None:
     """The catalogue holds last release's b_input (no `y`); this release's a_user reads b_input.y."""
     con = duckdb.connect()

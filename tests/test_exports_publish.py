@@ -9,21 +9,23 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 from jsonschema import Draft202012Validator
 
+from catalog import paths
 from catalog.exports import ExportRefused, publish, publish_exports
 from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, fit_path
-from catalog.exports.validate import SCHEMA_DIR, SCHEMAS, validate_release
+from catalog.exports.validate import SCHEMA_DIR, SCHEMAS, parquet_columns, validate_release
 from catalog.paths import SQL_DIR
 
 # A model with a real split GGUF build in the sample: unsloth's BF16 is 49.9 + 11.2 GB.
 QWEN3 = "Qwen/Qwen3-30B-A3B"
 QWEN3_PAGE = "models/qwen/qwen3-30b-a3b.json"
-QWEN3_FIT = "device_fit/qwen/qwen3-30b-a3b.csv"
+QWEN3_FIT = "device_fit/qwen/qwen3-30b-a3b.parquet"
 QWEN3_GGUF = "unsloth/Qwen3-30B-A3B-GGUF"
 
 
@@ -47,8 +49,15 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def _parquet_rows(data: bytes) -> set[tuple]:
+    with tempfile.NamedTemporaryFile(suffix=".parquet") as fh:
+        fh.write(data)
+        fh.flush()
+        return set(duckdb.connect().execute("SELECT * FROM read_parquet(?)", [fh.name]).fetchall())
+
+
 def _schema(name: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads((SCHEMA_DIR / "v1" / name).read_text()))
+    return Draft202012Validator(json.loads((SCHEMA_DIR / "v2" / name).read_text()))
 
 
 def test_every_exported_file_validates_against_its_schema(db, tmp_path):
@@ -75,6 +84,8 @@ def test_every_exported_file_validates_against_its_schema(db, tmp_path):
                 assert data.decode().splitlines()[1:-1] == [
                     "\t" + json.dumps(d, ensure_ascii=False, separators=(",", ":"))
                     + ("," if i < len(doc) - 1 else "") for i, d in enumerate(doc)]
+            elif rel.startswith("models/"):  # pages: compact, deterministic, UTF-8, trailing newline
+                assert data.decode() == json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
             else:  # pretty, deterministic: 2-space indent, UTF-8, trailing newline
                 assert data.decode() == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     models = json.loads(files["models.json"])["models"]
@@ -84,24 +95,25 @@ def test_every_exported_file_validates_against_its_schema(db, tmp_path):
     for name, (_, columns, _) in CSV_TABLES.items():
         table = list(csv.reader(io.StringIO(files[name].decode())))
         assert table[0] == columns and len(table) - 1 == rows[name] > 0
-    # device_fit: one file per model with a page, every row of that model and no other.
+    # device_fit: one Parquet file per model with a page, every row of that model and no other.
     con = duckdb.connect(str(db), read_only=True)
     for model in models:
         fit = fit_path(model["page_path"])
-        table = list(csv.reader(io.StringIO(files[fit].decode())))
+        assert parquet_columns(latest / fit) == DEVICE_FIT_COLUMNS
+        table = _parquet_rows(files[fit])
         expected = con.execute("SELECT count(*) FROM device_fit WHERE repo_id = ?",
                                [model["id"]]).fetchone()[0]
-        assert table[0] == DEVICE_FIT_COLUMNS and len(table) - 1 == rows[fit] == expected > 0
-        assert {r[0] for r in table[1:]} == {model["id"]}
+        assert len(table) == rows[fit] == expected > 0
+        assert {r[0] for r in table} == {model["id"]}
     con.close()
     # The schemas are shipped with the release, unchanged.
-    shipped = files["schema/v1/model_page.schema.json"]
-    assert shipped == (SCHEMA_DIR / "v1" / "model_page.schema.json").read_bytes()
+    shipped = files["schema/v2/model_page.schema.json"]
+    assert shipped == (SCHEMA_DIR / "v2" / "model_page.schema.json").read_bytes()
     assert validate_release(latest, with_manifest=True) == []
 
 
 def test_schemas_are_draft_2020_12_and_closed():
-    for path in sorted((SCHEMA_DIR / "v1").glob("*.schema.json")):
+    for path in sorted((SCHEMA_DIR / "v2").glob("*.schema.json")):
         schema = json.loads(path.read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         Draft202012Validator.check_schema(schema)
@@ -154,10 +166,12 @@ def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path
     # Only the model's own page and the analyst rows of that model and quant change.
     assert differing == {"changes.json", "manifest.json", QWEN3_PAGE, "quantizations.csv",
                          "context_memory.csv", QWEN3_FIT}
-    for name in ("quantizations.csv", "context_memory.csv", QWEN3_FIT):
+    for name in ("quantizations.csv", "context_memory.csv"):
         old = set(before[name].decode().splitlines())
         new = set(after[name].decode().splitlines())
         assert old ^ new and all(line.startswith(f"{QWEN3},BF16,") for line in old ^ new), name
+    changed = _parquet_rows(after[QWEN3_FIT]) ^ _parquet_rows(before[QWEN3_FIT])
+    assert changed and {(r[0], r[1]) for r in changed} == {(QWEN3, "BF16")}
     page0, page1 = json.loads(before[QWEN3_PAGE]), json.loads(after[QWEN3_PAGE])
     bf16 = {q["quant"]: q for q in page1["quantizations"]}["BF16"]
     assert bf16["file_size_bytes"] == 62_100_000_000 and bf16["file_size_gb"] == 62.1
@@ -182,9 +196,9 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     shutil.copytree(incremental, full, symlinks=True)
     pages = sorted(m["id"] for m in json.loads((first.release / "models.json").read_text())["models"])
     built: list[str] = []
-    real_read = publish.read_page_rows
-    monkeypatch.setattr(publish, "read_page_rows",
-                        lambda con, rid, **kw: built.append(rid) or real_read(con, rid, **kw))
+    real_read = publish.read_pages_rows
+    monkeypatch.setattr(publish, "read_pages_rows",
+                        lambda con, rids, **kw: built.extend(rids) or real_read(con, rids, **kw))
 
     # Nothing changed: every model's files are the previous release's (hard links), none is built.
     same = _publish(db, incremental, "run-b")
@@ -242,20 +256,26 @@ def test_a_page_that_fails_its_check_as_it_is_written_is_not_published(db, tmp_p
 
 
 def test_the_code_hash_covers_every_module_a_page_is_built_with():
-    """A module missing from reuse.CODE could change pages without rebuilding them."""
-    exports = SQL_DIR.parent / "catalog" / "exports"
+    """A module missing from reuse.CODE could change pages without rebuilding them: follow the page
+    builders' imports (within catalog.exports, and catalog.units / slug) and check each is hashed."""
     covered = {p.resolve() for folder, pattern in publish.reuse.CODE for p in folder.glob(pattern)}
-    builders, seen = ["render"], set()
+
+    def source_of(module: str) -> Path:
+        base = paths.PACKAGE.joinpath(*module.split(".")[1:])
+        return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+    builders, seen = ["catalog.exports.render"], set()
     while builders:
-        name = builders.pop()
-        if name in seen:
+        module = builders.pop()
+        if module in seen:
             continue
-        seen.add(name)
-        assert (exports / f"{name}.py").resolve() in covered, name
-        source = (exports / f"{name}.py").read_text()
-        builders += re.findall(r"^from catalog\.exports\.(\w+) import", source, re.M)
-    assert seen >= {"render", "page", "fmt", "slug", "validate", "tables"}
-    assert (SQL_DIR.parent / "exports" / "schema" / "v1" / "model_page.schema.json").resolve() in covered
+        seen.add(module)
+        assert source_of(module).resolve() in covered, module
+        builders += re.findall(r"^from (catalog\.(?:exports\.[\w.]+|units|slug)) import",
+                               source_of(module).read_text(), re.M)
+    assert {"catalog.exports.page", "catalog.exports.page.sections", "catalog.exports.page.faq",
+            "catalog.exports.validate", "catalog.units", "catalog.slug"} <= seen
+    assert (paths.SCHEMA_DIR / "v2" / "model_page.schema.json").resolve() in covered
 
 
 def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
@@ -265,7 +285,8 @@ def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
     assert {"downloads", "verified_at", "run_id"} <= excluded
     excluded.discard("fetched_at")   # shown in provenance, but a page differing only there is kept
     builders = SQL_DIR.parent / "catalog" / "exports"
-    source = "".join((builders / name).read_text() for name in ("page.py", "fmt.py", "tables.py"))
+    files = [*sorted((builders / "page").glob("*.py")), builders / "fmt.py", builders / "tables.py"]
+    source = "".join(f.read_text() for f in files)
     assert [c for c in sorted(excluded) if f'"{c}"' in source or f"'{c}'" in source] == []
 
 

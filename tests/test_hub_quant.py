@@ -75,3 +75,28 @@ def test_size_and_expert_tokens_are_not_quants() -> None:
     # A3B, 16E, 17B, 0528 must not be read as a quant label.
     assert parse_gguf_name("Qwen3-30B-A3B.gguf").quant is None
     assert parse_gguf_name("Llama-4-Scout-17B-16E-Instruct.gguf").quant is None
+
+
+def test_the_sql_build_rule_and_the_python_shard_rule_read_the_same_suffixes():
+    """gguf_build_path (SQL, the one build rule) strips exactly the suffix parse_gguf_name reads
+    shard numbers from: a sharded file's build path differs from its path, a single file's does
+    not, and every shard of a build has one build path."""
+    import duckdb
+
+    from catalog import db
+
+    con = duckdb.connect()
+    db.migrate(con)
+    db.apply_objects(con)
+    paths = [p for p, *_ in REAL_NAMES if is_model_gguf(p)]
+    built = dict(con.execute("SELECT p, gguf_build_path(p) FROM unnest(?) t(p)", [paths]).fetchall())
+    builds: dict[str, set[int]] = {}
+    for path in paths:
+        name = parse_gguf_name(path)
+        assert (built[path] != path) == (name.shard_count > 1), path
+        assert built[path].lower().endswith(".gguf"), path
+        builds.setdefault(built[path], set()).add(name.shard_count)
+    assert all(len(counts) == 1 for counts in builds.values())
+    assert built["qwen2.5-7b-instruct-q5_k_m-00002-of-00002.gguf"] == "qwen2.5-7b-instruct-q5_k_m.gguf"
+    part = next(p for p in paths if ".part" in p)
+    assert built[part].endswith(".gguf") and ".part" not in built[part]

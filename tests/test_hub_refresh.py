@@ -16,7 +16,6 @@ from catalog.fakehub import FakeHub, Snapshot
 from catalog.fakehub.snapshot import Repo
 from catalog.hub import refresh, source
 from catalog.hub.client import Budget, hub_api
-from catalog.paths import SQL_DIR
 from catalog.settings import HubScope
 
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "fakehub" / "sample"
@@ -47,8 +46,7 @@ class Clock:
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
     db.migrate(con)
-    for view in ("models", "gguf_files"):      # our views only: other views are other tracks'
-        con.execute((SQL_DIR / "views" / f"{view}.sql").read_text())
+    db.apply_objects(con)
     return con
 
 

@@ -230,63 +230,17 @@ def tokens(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-# Model × quant × device at any context, under the default runtime profile: the same macros and
-# the same arithmetic as the device_fit_by_profile view (which only holds 2,048 tokens and each
-# model's full context). {devices} is the device relation: the devices view, or one custom row.
+# Model × quant × device at any context, under the default runtime profile: the fit_estimate table
+# macro (sql/macros/fit_estimate.sql), the same definition the device_fit views select from.
 _FIT_SQL = """
-WITH dev AS ({devices}
-), q AS (
-    SELECT * FROM model_quant_memory
-    WHERE is_default AND (size_source = 'gguf' OR ladder) AND context_length > 0
-      AND ($repo IS NULL OR repo_id = $repo)
-), c AS (
-    SELECT q.*, CAST(CASE WHEN $ctx IS NULL THEN least(2048, context_length)
-                          ELSE least($ctx, context_length) END AS BIGINT) AS context_tokens
-    FROM q
-), fit AS (
-    SELECT c.*, d.device_id, d.gpu_count, d.bandwidth_gbps, d.backend,
-           usable_bytes(d.usable_memory_bytes, c.device_reserve_bytes) AS usable_per_gpu,
-           kv_cache_bytes(c.parts, c.context_tokens) AS kv_bytes
-    FROM c CROSS JOIN dev d
-), totals AS (
-    SELECT fit.*, fit.gpu_count * fit.usable_per_gpu AS usable_total,
-           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes, fit.gpu_count)
-               AS needed_total,
-           vram_bytes(fit.weights_bytes, fit.kv_bytes, fit.per_gpu_fixed_bytes) AS vram_one_gpu
-    FROM fit
-)
-SELECT t.repo_id, t.quant, t.device_id, t.context_tokens, t.context_length, t.size_source, t.sort_order,
-       t.bits_per_weight, t.params_total, t.params_active, t.gpu_count, t.bandwidth_gbps, t.backend,
-       fit_verdict(t.usable_total, t.needed_total, t.runs_great_factor) AS verdict,
-       gpus_needed(t.weights_bytes + t.kv_bytes, t.per_gpu_fixed_bytes, t.usable_per_gpu) AS gpus_needed,
-       gb(t.usable_total - t.needed_total) AS headroom_gb,
-       max_context_tokens(t.parts, t.usable_total - t.weights_bytes - t.gpu_count * t.per_gpu_fixed_bytes,
-                          t.context_length, t.kv_pad) AS max_context_tokens,
-       CASE WHEN t.needed_total > t.usable_total THEN NULL
-            WHEN t.speed_method = 'simple'
-                 THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_one_gpu, t.simple_efficiency)
-            ELSE decode_tok_s(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total)
-                              + t.kv_bytes,
-                              t.bandwidth_gbps, s.efficiency, s.per_token_s, t.gpu_count, t.multi_gpu_hop_s)
-       END AS decode_tok_s,
-       gb(t.weights_bytes) AS weights_gb,
-       gb(active_weight_bytes(t.weights_bytes, t.params_active, t.params_total)) AS active_weights_gb,
-       gb(t.kv_bytes) AS kv_cache_gb,
-       gb(t.per_gpu_fixed_bytes) AS overhead_gb,
-       gb(t.vram_one_gpu) AS vram_gb,
-       gb(t.needed_total) AS needed_gb,
-       gb(t.usable_total) AS usable_gb,
-       t.speed_method, t.simple_efficiency, s.efficiency, s.per_token_s, t.multi_gpu_hop_s
-FROM totals t
-LEFT JOIN speed_constants s ON s.profile = t.profile AND s.backend = t.backend
+SELECT * FROM fit_estimate($devices, repo_name := $repo, ctx_tokens := $ctx, cache_type := $kv, fa := $fa)
+WHERE is_default AND ($device IS NULL OR device_id = $device)
 """
-
-_CATALOGUE_DEVICES = """
-    SELECT device_id, gpu_count, bandwidth_gbps, backend, usable_memory_bytes FROM devices
-    WHERE $device IS NULL OR device_id = $device"""
 _CUSTOM_DEVICE = """
-    SELECT 'custom' AS device_id, CAST($gpus AS INTEGER) AS gpu_count, CAST($bw AS DOUBLE) AS bandwidth_gbps,
-           CAST($backend AS VARCHAR) AS backend, CAST($usable AS BIGINT) AS usable_memory_bytes"""
+CREATE OR REPLACE TEMP TABLE fit_custom_device AS
+SELECT 'custom' AS device_id, CAST($gpus AS INTEGER) AS gpu_count, CAST($bw AS DOUBLE) AS bandwidth_gbps,
+       CAST($backend AS VARCHAR) AS backend, CAST($usable AS BIGINT) AS usable_memory_bytes,
+       CAST(NULL AS DOUBLE) AS fp16_tflops_dense"""
 
 
 def fit_rows(
@@ -296,22 +250,19 @@ def fit_rows(
     repo_id: str | None = None,
     device_id: str | None = None,
     custom: dict[str, Any] | None = None,
+    kv_type: str | None = None,
+    flash_attention: bool | None = None,
 ) -> list[dict[str, Any]]:
     """Every (model, quant, device) at `context` tokens (None: 2,048 or the model's maximum if smaller).
 
     `custom` = {usable_memory_bytes, gpu_count, bandwidth_gbps, backend} replaces the catalogue's
-    devices by one device of that shape.
+    devices by one device of that shape (a temporary table of this connection). kv_type and
+    flash_attention override the default profile's (None: the profile's).
     """
-    params: dict[str, Any] = {"ctx": context, "repo": repo_id}
-    if custom is None:
-        sql = _FIT_SQL.format(devices=_CATALOGUE_DEVICES)
-        params["device"] = device_id
-    else:
-        sql = _FIT_SQL.format(devices=_CUSTOM_DEVICE)
-        params.update(
-            gpus=custom["gpu_count"],
-            bw=custom["bandwidth_gbps"],
-            backend=custom["backend"],
-            usable=custom["usable_memory_bytes"],
-        )
-    return rows(con, sql, params)
+    devices = "devices"
+    if custom is not None:
+        con.execute(_CUSTOM_DEVICE, {"gpus": custom["gpu_count"], "bw": custom["bandwidth_gbps"],
+                                     "backend": custom["backend"], "usable": custom["usable_memory_bytes"]})
+        devices, device_id = "fit_custom_device", None
+    return rows(con, _FIT_SQL, {"devices": devices, "repo": repo_id, "ctx": context or 2048, "kv": kv_type,
+                                "fa": flash_attention, "device": device_id})

@@ -1,7 +1,9 @@
 """`fitcat fit`: which models (and at which quant) fit a catalogue device or any hardware.
 
 Models are ranked by the best quant that fits (higher quality first), then by its decode speed.
-The arithmetic is the device_fit view's (same macros), at any context (`--context`).
+The arithmetic is the device_fit view's (the fit_estimate table macro), at any context (`--context`),
+KV cache type (`--kv-type`) and flash-attention setting (`--flash-attention`); every estimated
+figure comes with its band (`*_low` / `*_high`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--backend", choices=BACKENDS, help="runtime backend (default: metal with --unified, else cuda)"
     )
     p.add_argument("--context", type=int, default=2048, metavar="N", help="context tokens (default 2,048)")
+    p.add_argument("--kv-type", choices=["f16", "q8_0", "q4_0"],
+                   help="KV cache type (default: the profile's, f16)")
+    p.add_argument("--flash-attention", choices=["on", "off"],
+                   help="llama.cpp -fa (default: the profile's; llama.cpp's own default -fa auto is on)")
     p.add_argument("--publisher", help="only this publisher (repo owner)")
     p.add_argument("--min-params", type=float, metavar="B", help="at least B billion parameters")
     p.add_argument("--max-params", type=float, metavar="B", help="at most B billion parameters")
@@ -90,12 +96,14 @@ def custom_device(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, Any]:
+    options = {"context": args.context, "kv_type": args.kv_type,
+               "flash_attention": None if args.flash_attention is None else args.flash_attention == "on"}
     if args.device is not None:
         device = resolve_device(con, args.device)
-        found = c.fit_rows(con, context=args.context, device_id=device["device_id"])
+        found = c.fit_rows(con, device_id=device["device_id"], **options)
     else:
         device = custom_device(args)
-        found = c.fit_rows(con, context=args.context, custom=device)
+        found = c.fit_rows(con, custom=device, **options)
     models = {
         m["repo_id"]: m
         for m in c.rows(
@@ -151,10 +159,19 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
                 "bits_per_weight": round(best["bits_per_weight"], 3),
                 "size_source": best["size_source"],
                 "verdict": best["verdict"],
+                "weights_gb": round(best["weights_gb"], 2),
+                "weights_gb_low": round(best["weights_gb_low"], 2),
+                "weights_gb_high": round(best["weights_gb_high"], 2),
                 "needed_gb": round(best["needed_gb"], 2),
+                "needed_gb_low": round(best["needed_gb_low"], 2),
+                "needed_gb_high": round(best["needed_gb_high"], 2),
                 "headroom_gb": round(best["headroom_gb"], 2),
+                "headroom_gb_low": round(best["headroom_gb_low"], 2),
+                "headroom_gb_high": round(best["headroom_gb_high"], 2),
                 "max_context_tokens": best["max_context_tokens"],
-                "decode_tok_s": None if best["decode_tok_s"] is None else round(best["decode_tok_s"], 1),
+                "decode_tok_s": _tok(best["decode_tok_s"]),
+                "decode_tok_s_low": _tok(best["decode_tok_s_low"]),
+                "decode_tok_s_high": _tok(best["decode_tok_s_high"]),
                 "quants_that_fit": [q["quant"] for q in ok],
             }
         )
@@ -181,10 +198,16 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> dict[str, A
     return {
         "device": dev,
         "context_tokens": args.context,
+        "kv_type": found[0]["kv_type"] if found else args.kv_type,
+        "flash_attention": found[0]["flash_attention"] if found else options["flash_attention"],
         "models": fits,
         "too_small": sorted(too_small, key=lambda x: x["repo_id"]),
         "context_too_long": sorted(too_long, key=lambda x: x["repo_id"]),
     }
+
+
+def _tok(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _quality(q: dict[str, Any]) -> tuple[float, float]:

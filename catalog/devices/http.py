@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
+from catalog.files import atomic_write
 from catalog.http import retrying_session
 
 USER_AGENT = "fitcat-devices/0.1 (+https://github.com/fitcat/fitcat; devices@fitcat.invalid)"
@@ -123,7 +123,4 @@ class PoliteFetcher:
 
     def _store(self, path: Path, entry: dict[str, object]) -> None:
         """Write the cache entry atomically: a crash never leaves half a page behind."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entry))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(entry))

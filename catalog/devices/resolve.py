@@ -9,7 +9,6 @@ Only the curated file (sync_curated) ever changes a resolved number.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ import duckdb
 from catalog.devices import memory
 from catalog.devices.model import FIELDS_NUMERIC, Observation
 from catalog.devices.registry import DeviceSpec
+from catalog.slug import fold
 
 TOLERANCE = 0.03
 _VERIFIED_COLUMN = {"memory_gb": "memory_verified_at", "bandwidth_gbps": "bandwidth_verified_at",
@@ -126,10 +126,6 @@ def _key_index(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {key: device_id for device_id, keys in rows for key in keys}
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _create_scraped(con: duckdb.DuckDBPyConnection, key: str, batch: list[Observation],
                     defaults: Mapping[str, object], prov: Provenance) -> str | None:
     """A product no curated row answers to: add it unreviewed, if the page gave its memory."""
@@ -138,7 +134,7 @@ def _create_scraped(con: duckdb.DuckDBPyConnection, key: str, batch: list[Observ
     if mem is None or mem.value is None or mem.scope != "per_gpu":
         return None
     vendor = str(defaults["vendor"])
-    device_id = _slug(f"{vendor} {key}")
+    device_id = fold(f"{vendor} {key}").strip("-")
     backend, unified = str(defaults["backend"]), bool(defaults["unified"])
     memory_bytes = memory.marketed_gb_to_bytes(mem.value)
     share = memory.effective_gpu_share(memory_bytes, unified, backend)

@@ -2,7 +2,7 @@
 
     publish_exports(con, root, run_id, force=False) -> ExportResult
 
-builds `root/releases/.staging-<run_id>/`, validates it (exports/schema/v1, sanity checks),
+builds `root/releases/.staging-<run_id>/`, validates it (exports/schema/v2, sanity checks),
 renames it to `root/releases/<run_id>/` and points the `root/latest` symlink at it. Consumers
 read `root/latest/...`. Contract and examples: exports/README.md.
 """

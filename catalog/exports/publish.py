@@ -37,10 +37,11 @@ import duckdb
 from catalog.exports import changes as changes_mod
 from catalog.exports import reuse, validate
 from catalog.exports.fmt import dumps
-from catalog.exports.page import SCHEMA_VERSION, PageIncomplete, read_page_rows
-from catalog.exports.render import Rendered, Renderer, default_workers, load_json, write_text
+from catalog.exports.page import SCHEMA_VERSION, PageRows, read_pages_rows
+from catalog.exports.render import Rendered, Renderer, Submit, default_workers, load_json
 from catalog.exports.slug import page_paths, safe_join
 from catalog.exports.tables import fit_path, write_model_fit, write_tables
+from catalog.files import atomic_write
 from catalog.orchestration.staging import PublishBlocked
 
 KEEP_RELEASES = 3
@@ -72,7 +73,7 @@ class ExportResult:
         """Rows of the top-level files, plus the page count (for the run report)."""
         out = {k: v for k, v in self.rows.items() if "/" not in k}
         out["models/*.json"] = sum(1 for k in self.rows if k.startswith("models/"))
-        out["device_fit/*.csv"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
+        out["device_fit/*.parquet"] = sum(v for k, v in self.rows.items() if k.startswith("device_fit/"))
         return out
 
 
@@ -167,32 +168,34 @@ def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[N
     model_quant_memory, so the cost is per model, whatever the size of the catalogue)."""
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE device_fit AS "
-                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id)", {"ids": repo_ids})
+                    "SELECT * FROM main.device_fit WHERE list_contains($ids, repo_id) ORDER BY repo_id",
+                    {"ids": repo_ids})
         yield
     finally:
         con.execute("DROP TABLE IF EXISTS temp.device_fit")
 
 
 def rebuild_models(con: duckdb.DuckDBPyConnection, repo_ids: list[str], paths: dict[str, str], staging: Path,
-                   previous: Path | None, now: str, workers: int | None = None,
+                   previous: Path | None, now: str, workers: int | None = None, submit: Submit | None = None,
                    ) -> tuple[list[Rendered], dict[str, int], list[str]]:
     """Write these models' device-fit files and pages into staging.
 
     device_fit is computed for FIT_BATCH models at a time; rows are read here, pages assembled,
-    written and checked by `workers` processes (default: one per core when there are many).
+    written and checked by `workers` processes (default: one per core when there are many), or by
+    whatever `submit` hands them to (the flow's Dask cluster).
     Returns the rendered pages, rows per device-fit file, and the models without a page (why).
     """
     fit_rows: dict[str, int] = {}
     skipped: list[str] = []
-    with Renderer(default_workers(len(repo_ids)) if workers is None else workers) as renderer:
+    with Renderer(default_workers(len(repo_ids)) if workers is None else workers, submit) as renderer:
         for start in range(0, len(repo_ids), FIT_BATCH):
             batch = repo_ids[start:start + FIT_BATCH]
             with fit_batch(con, batch):
+                found = read_pages_rows(con, batch)
                 for rid in batch:
-                    try:
-                        page_rows = read_page_rows(con, rid)
-                    except PageIncomplete as incomplete:
-                        skipped.append(str(incomplete))   # in the analyst CSVs, no page until facts exist
+                    page_rows = found.get(rid)
+                    if not isinstance(page_rows, PageRows):   # in the analyst CSVs, no page until facts exist
+                        skipped.append(str(page_rows or f"{rid}: not in the catalogue"))
                         continue
                     fit = fit_path(paths[rid])
                     fit_rows[fit] = write_model_fit(con, rid, safe_join(staging, fit))
@@ -219,7 +222,7 @@ class Built:
 
 
 def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path | None,
-                  now: str, workers: int | None = None) -> Built:
+                  now: str, workers: int | None = None, submit: Submit | None = None) -> Built:
     """Write every file of a release into staging: the analyst CSVs, then per model its page
     and device-fit file (carried over when its inputs are unchanged, else rebuilt, the pages
     assembled and checked by `workers` processes), models.json and changes.json."""
@@ -241,7 +244,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         index[rid] = carried.index_entry
         ledger.update(carried.files)
         rows.update({path: entry["rows"] for path, entry in carried.files.items()})
-    results, fit_rows, skipped = rebuild_models(con, todo, paths, staging, previous, now, workers)
+    results, fit_rows, skipped = rebuild_models(con, todo, paths, staging, previous, now, workers, submit)
     rows.update(fit_rows)
     for done in results:
         rel = paths[done.repo_id]
@@ -250,7 +253,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         ledger[rel] = {"inputs": inputs[done.repo_id], "checked": True}
         ledger[fit_path(rel)] = {"inputs": inputs[done.repo_id]}
     entries = [index[rid] for rid in ids if rid in index]
-    write_text(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
+    atomic_write(staging / "models.json", dumps({"schema_version": SCHEMA_VERSION, "models": entries}))
     rows["models.json"] = len(entries)
 
     shutil.copytree(validate.SCHEMA_DIR / validate.SCHEMA_MAJOR, staging / "schema" / validate.SCHEMA_MAJOR)
@@ -265,7 +268,7 @@ def build_release(con: duckdb.DuckDBPyConnection, staging: Path, previous: Path 
         doc = changes_mod.changes_document(
             previous, staging, generated_at=now,
             from_content=prev_manifest.get("content_sha256") if prev_manifest else None, to_content=content)
-        write_text(staging / "changes.json", dumps(doc))
+        atomic_write(staging / "changes.json", dumps(doc))
     rows["changes.json"] = changes_mod.count(doc)
     return Built(rows, doc, skipped, ledger, problems)
 
@@ -337,12 +340,13 @@ def materialized(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"DROP TABLE IF EXISTS temp.{view}")
 
 
-def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
-                    force: bool = False, workers: int | None = None) -> ExportResult:
+def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *, force: bool = False,
+                    workers: int | None = None, submit: Submit | None = None) -> ExportResult:
     """Build, validate and publish a release under root; raise ExportRefused instead of publishing
     a set that fails its schemas or sanity checks (the published set is then left untouched).
 
-    workers: processes assembling pages (default: one per core when there are many to rebuild)."""
+    workers: processes assembling pages (default: one per core when there are many to rebuild);
+    submit: hand pages to this instead (`submit(render, *args)` -> a future; the flow's Dask tasks)."""
     if not run_id or "/" in run_id or run_id.startswith("."):
         raise ValueError(f"bad run id {run_id!r}")
     root = Path(root)
@@ -356,17 +360,17 @@ def publish_exports(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, *,
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        return _publish(con, root, run_id, staging, release, previous, force, workers)
+        return _publish(con, root, run_id, staging, release, previous, force, workers, submit)
     except BaseException:            # a full disk is not left full: the partial set goes at once
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
 def _publish(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, staging: Path, release: Path,
-             previous: Path | None, force: bool, workers: int | None) -> ExportResult:
+             previous: Path | None, force: bool, workers: int | None, submit: Submit | None) -> ExportResult:
     now = _now()
     with materialized(con):
-        built = build_release(con, staging, previous, now, workers)
+        built = build_release(con, staging, previous, now, workers, submit)
     rows = built.rows
     problems = built.problems + validate.validate_release(staging, trusted=built.trusted())
     prev_manifest = load_json(previous / "manifest.json") if previous else None

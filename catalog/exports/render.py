@@ -14,25 +14,19 @@ import multiprocessing
 import os
 import shutil
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.exports.fmt import dumps
+from catalog.exports.fmt import dumps_compact
 from catalog.exports.page import SCHEMA_VERSION, PageRows, assemble_page
 from catalog.exports.slug import safe_join
 from catalog.exports.validate import SCHEMAS, page_consistency, schema_errors
+from catalog.files import atomic_write
 
 PARALLEL_FROM = 24   # pages to rebuild before worker processes pay for their start-up (~1 s each)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write through a new file: path may be a hard link shared with an earlier release."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def load_json(path: Path) -> Any | None:
@@ -88,31 +82,36 @@ def render(rows: PageRows, rel: str, staging: Path, previous: Path | None, now: 
         page = old_page
     else:
         page["generated_at"] = now
-        write_text(target, dumps(page))
+        atomic_write(target, dumps_compact(page))
     problems = schema_errors(page, SCHEMAS["models/*.json"], rel)
     if not problems:
         problems = page_consistency(page, rel)
     return Rendered(rows.repo_id, index_entry(page), len(page["quantizations"]), problems)
 
 
+Submit = Callable[..., Any]   # submit(render, *args) -> a future with .result(), e.g. a Prefect task's
+
+
 class Renderer:
-    """Render pages here (workers ≤ 1) or in worker processes; results in submission order.
+    """Render pages here (workers ≤ 1), in worker processes, or wherever `submit` sends them
+    (the flow's Dask cluster, through its Prefect task runner); results in submission order.
 
     At most 2 × workers pages are in flight, so the rows waiting for a worker stay bounded.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, submit: Submit | None = None) -> None:
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) \
-            if workers > 1 else None
-        self.in_flight = 2 * workers
-        self.pending: deque[Future[Rendered]] = deque()
+            if workers > 1 and submit is None else None
+        self.send = submit or (self.pool.submit if self.pool else None)
+        self.in_flight = 2 * max(workers, 2 if submit else 1)
+        self.pending: deque[Any] = deque()
         self.done: list[Rendered] = []
 
     def submit(self, rows: PageRows, rel: str, staging: Path, previous: Path | None, now: str) -> None:
-        if self.pool is None:
+        if self.send is None:
             self.done.append(render(rows, rel, staging, previous, now))
             return
-        self.pending.append(self.pool.submit(render, rows, rel, staging, previous, now))
+        self.pending.append(self.send(render, rows, rel, staging, previous, now))
         while len(self.pending) > self.in_flight:
             self.done.append(self.pending.popleft().result())
 

@@ -28,11 +28,11 @@ from catalog.exports.page import SCHEMA_VERSION
 # the rows page_inputs hashes: a change to any of these rebuilds every model.
 # (folder, pattern): the package's exporter modules, the schemas, the SQL (found in a checkout
 # and in an installed wheel alike).
-CODE = ((paths.PACKAGE, "exports/render.py"), (paths.PACKAGE, "exports/page.py"),
+CODE = ((paths.PACKAGE, "exports/render.py"), (paths.PACKAGE, "exports/page/*.py"),
         (paths.PACKAGE, "exports/fmt.py"), (paths.PACKAGE, "exports/slug.py"),
         (paths.PACKAGE, "exports/tables.py"), (paths.PACKAGE, "exports/validate.py"),
-        (paths.SCHEMA_DIR, "*/*.schema.json"), (paths.SQL_DIR, "macros/*.sql"),
-        (paths.SQL_DIR, "views/*.sql"))
+        (paths.PACKAGE, "units.py"), (paths.PACKAGE, "slug.py"), (paths.SCHEMA_DIR, "*/*.schema.json"),
+        (paths.SQL_DIR, "macros/*.sql"), (paths.SQL_DIR, "views/*.sql"))
 
 
 @cache

@@ -11,14 +11,12 @@ other ids exist. The result is checked again with `safe_join`.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from pathlib import Path, PurePosixPath
+
+from catalog.slug import fold
 
 MAX_PART = 80
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-_RUNS = re.compile(r"([._-])[._-]+")
 
 
 class UnsafePath(ValueError):
@@ -31,8 +29,7 @@ def _digest(repo_id: str) -> str:
 
 def slug_part(part: str) -> tuple[str, bool]:
     """(slug, lossless): lossless when the slug is the part itself up to case."""
-    folded = unicodedata.normalize("NFKC", part).lower()
-    slug = _RUNS.sub(r"\1", _UNSAFE.sub("-", folded)).lstrip(".-")[:MAX_PART].rstrip(".-")
+    slug = fold(part, keep="._").lstrip(".-")[:MAX_PART].rstrip(".-")
     lossless = slug == part.lower() and slug != "" and slug not in _RESERVED
     return slug, lossless
 

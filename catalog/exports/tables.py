@@ -1,9 +1,11 @@
-"""Analyst tables as CSV, and devices.json, written by DuckDB COPY in a fixed order.
+"""Analyst tables as CSV, devices.json, and each model's device fit as Parquet, written by DuckDB
+COPY in a fixed order.
 
-device_fit is not one file but one per model (`device_fit/<publisher>/<name>.csv`, next to the
-model's page): at 10,000 models × 25 quants × 300 devices it is 150M rows, 16.5 GB as one CSV,
-and a nightly run could not rewrite it in time (docs/performance.md). Per model, a file is
-rewritten only when that model's inputs change, like its page.
+device_fit is not one file but one Parquet file per model (`device_fit/<publisher>/<name>.parquet`,
+next to the model's page): at 10,000 models × 25 quants × 300 devices it is 150M rows, 16.5 GB as
+one CSV, and a nightly run could not rewrite it in time (docs/performance.md). Per model, a file is
+rewritten only when that model's inputs change, like its page; Parquet (zstd) is a fraction of the
+CSV's size and keeps column types.
 
 Columns are listed (a `SELECT *` would change the contract when a view gains a column) and
 volatile columns (fetch times) are left out, so an unchanged catalogue writes identical bytes.
@@ -36,10 +38,12 @@ DEVICE_FIT_COLUMNS = [
     "max_context_tokens", "decode_tok_s", "needed_gb", "usable_gb", "gpu_count", "size_source", "kv_method",
 ]
 DEVICES_COLUMNS = [
-    "device_id", "vendor", "name", "kind", "segment", "backend", "gpu_count", "memory_gb", "memory_bytes",
+    "device_id", "vendor", "name", "kind", "segment", "device_class", "backend", "gpu_count", "memory_gb",
+    "memory_bytes",
     "memory_decimal_gb", "memory_type", "unified", "gpu_share", "reserve_bytes", "usable_memory_bytes",
     "usable_memory_gb", "total_memory_bytes", "bandwidth_gbps", "interconnect", "fp16_tflops_dense",
-    "launch_date", "source_url", "confidence", "origin", "reviewed", "open_conflicts",
+    "launch_date", "source_url", "confidence", "origin", "reviewed", "open_conflicts", "popularity",
+    "popularity_rank", "popularity_source",
 ]
 # Rounded GB / tok/s columns: the views keep full precision, exports use the contract's format.
 _ROUND = {"file_size_gb": 2, "kv_cache_gb": 3, "vram_gb": 2, "kv_cache_full_gb": 3,
@@ -80,15 +84,15 @@ FIT_ORDER = "quant, device_id, context_tokens"
 
 
 def fit_path(page_path: str) -> str:
-    """`models/<p>/<n>.json` → `device_fit/<p>/<n>.csv` (page paths are already safe and unique)."""
-    return f"{FIT_DIR}/{page_path.removeprefix('models/').removesuffix('.json')}.csv"
+    """`models/<p>/<n>.json` → `device_fit/<p>/<n>.parquet` (page paths are already safe and unique)."""
+    return f"{FIT_DIR}/{page_path.removeprefix('models/').removesuffix('.json')}.parquet"
 
 
 def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, path: Path) -> int:
-    """One model's device_fit rows as CSV (the contract's columns and order); returns the rows."""
+    """One model's device_fit rows as Parquet (the contract's columns and order); returns the rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     query = _select("device_fit", DEVICE_FIT_COLUMNS, FIT_ORDER, where="repo_id = $repo_id")
-    return int(con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT csv, HEADER true)",
+    return int(con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet, COMPRESSION zstd)",
                            {"repo_id": repo_id}).fetchone()[0])
 
 

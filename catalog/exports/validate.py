@@ -1,6 +1,6 @@
 """Check a release folder before it is published: JSON Schemas, CSV columns, cross-file sanity.
 
-Returns a list of problems (empty: publishable). Schemas: exports/schema/v1/*.schema.json
+Returns a list of problems (empty: publishable). Schemas: exports/schema/v2/*.schema.json
 (Draft 2020-12, additionalProperties false everywhere), copied into every release.
 """
 
@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from jsonschema import Draft202012Validator
 
 from catalog import paths
@@ -19,7 +20,7 @@ from catalog.exports.slug import UnsafePath, safe_join
 from catalog.exports.tables import CSV_TABLES, DEVICE_FIT_COLUMNS, FIT_DIR, fit_path
 
 SCHEMA_DIR = paths.SCHEMA_DIR
-SCHEMA_MAJOR = "v1"
+SCHEMA_MAJOR = "v2"
 SCHEMAS = {  # file (or pattern) -> schema file
     "models.json": "models.schema.json",
     "models/*.json": "model_page.schema.json",
@@ -43,33 +44,64 @@ def schema_errors(document: Any, schema_file: str, label: str) -> list[str]:
 
 
 def page_consistency(page: dict[str, Any], label: str) -> list[str]:
-    """What a page must never say (the seed page's contradictions)."""
+    """What a page must never say: the seed page's contradictions ("no single GPU fits" beside a
+    single-GPU speed), and a fit matrix whose parts do not line up."""
     out = []
-    gpus, faq, speed = page["gpus"], page["faq"], page["speed"]
-    single = set(gpus["single_gpu"])
+    gpus, devices, faq, speed, fit = page["gpus"], page["devices"], page["faq"], page["speed"], page["fit"]
+    ids, quants = fit["device_ids"], fit["quants"]
+    if len(set(ids)) != len(ids):
+        out.append(f"{label}: fit.device_ids repeats a device")
+    if quants != [q["quant"] for q in page["quantizations"]] or not (
+            len(fit["verdicts"]) == len(fit["decode_tok_s"]) == len(quants)):
+        out.append(f"{label}: fit.quants / verdicts / decode_tok_s do not line up with quantizations")
+        return out
+    for quant, codes, speeds in zip(quants, fit["verdicts"], fit["decode_tok_s"], strict=True):
+        if len(codes) != len(ids):
+            out.append(f"{label}: {quant}: {len(codes)} verdicts for {len(ids)} devices")
+        elif len(speeds.split()) != sum(c in "GD" for c in codes):
+            out.append(f"{label}: {quant}: {len(speeds.split())} speeds for "
+                       f"{sum(c in 'GD' for c in codes)} fitting devices")
+    rec = page["summary"]["recommended_quant"]
+    if rec not in quants:
+        return [*out, f"{label}: recommended quant {rec} is not among the quants"]
+    code = dict(zip(ids, fit["verdicts"][quants.index(rec)], strict=False))
+    runs = {i for i, c in code.items() if c in "GD"}
+    single = gpus["single_gpu"]
+    if gpus["single_gpu_count"] != len(single) or faq["which_gpus"]["count"] != len(single):
+        out.append(f"{label}: single-GPU counts disagree with gpus.single_gpu")
     if faq["which_gpus"]["no_single_gpu"] != (not single):
         out.append(f"{label}: which_gpus.no_single_gpu disagrees with gpus.single_gpu")
-    if gpus["single_gpu_count"] != len(single):
-        out.append(f"{label}: single_gpu_count != len(single_gpu)")
-    listed_single = {d["device_id"] for d in speed["devices"] if d["class"].endswith("_gpu")}
-    if listed_single != single:
-        out.append(f"{label}: single-GPU speeds {sorted(listed_single)} != GPUs that fit {sorted(single)}")
+    if [e["device_id"] for e in gpus["top"]] != single[:len(gpus["top"])]:
+        out.append(f"{label}: gpus.top is not the head of gpus.single_gpu")
+    if set(single) - runs:
+        out.append(f"{label}: GPUs listed as fitting that the fit matrix says do not: "
+                   f"{sorted(set(single) - runs)[:3]}")
+    if any(code.get(i) != "G" for i in devices["runs_great"]) \
+            or any(code.get(i) != "D" for i in devices["decent"]):
+        out.append(f"{label}: devices.runs_great / decent disagree with the fit matrix")
+    if devices["count"] != len(devices["runs_great"]) + len(devices["decent"]) \
+            or faq["which_devices"]["count"] != devices["count"]:
+        out.append(f"{label}: device counts disagree")
+    listed = {d["device_id"] for d in speed["devices"]}
+    if listed - runs or any(d["decode_tok_s"] is None for d in speed["devices"]):
+        out.append(f"{label}: a speed is listed for a device that does not run {rec}")
     example = speed["example"]
-    if example and not single and example["gpus"] == 1 and example["device_id"] in listed_single:
+    if example and example["device_id"] not in runs:
+        out.append(f"{label}: the speed example's device does not run {rec}")
+    if example and not single and example["gpus"] == 1 and any(
+            d["device_id"] == example["device_id"] and d["class"].endswith("_gpu") for d in speed["devices"]):
         out.append(f"{label}: speed example is a single GPU although none fits")
-    if any(d["decode_tok_s"] is None for d in speed["devices"]):
-        out.append(f"{label}: a device listed with a speed has none")
-    rec = page["summary"]["recommended_quant"]
-    by_quant = {h["quant"]: h for h in page["hardware_by_quant"]["quants"]}
-    if rec not in by_quant or {e["device_id"] for e in by_quant[rec]["single_gpu"]} != single:
-        out.append(f"{label}: hardware_by_quant[{rec}] disagrees with gpus")
-    for h in page["hardware_by_quant"]["quants"]:
-        fit = {e["device_id"] for e in h["single_gpu"]}
-        if fit & {e["device_id"] for e in h["multi_gpu"]}:
-            out.append(f"{label}: {h['quant']}: a GPU is listed as fitting and as needing several GPUs")
-        if any(e["gpus_needed"] is not None and e["gpus_needed"] < 2 for e in h["multi_gpu"]):
-            out.append(f"{label}: {h['quant']}: multi_gpu entry with gpus_needed < 2")
     return out
+
+
+def parquet_columns(path: Path) -> list[str] | None:
+    """The column names of a Parquet file, or None when it cannot be read as one."""
+    try:
+        with duckdb.connect() as con:
+            return [r[0] for r in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL",
+                                              [str(path)]).fetchall()]
+    except duckdb.Error:
+        return None
 
 
 def _header(path: Path) -> list[str] | None:
@@ -111,8 +143,9 @@ def validate_release(folder: Path, *, with_manifest: bool = False,
         fit = fit_path(rel)
         if not (folder / fit).is_file():
             problems.append(f"{rel}: its device-fit file {fit} is missing")
-        elif fit not in trusted and _header(folder / fit) != DEVICE_FIT_COLUMNS:
-            problems.append(f"{fit}: columns {_header(folder / fit)} != contract {DEVICE_FIT_COLUMNS}")
+        elif fit not in trusted and parquet_columns(folder / fit) != DEVICE_FIT_COLUMNS:
+            problems.append(f"{fit}: columns {parquet_columns(folder / fit)} != contract "
+                            f"{DEVICE_FIT_COLUMNS}")
         if rel in trusted:
             continue
         page = load(rel)

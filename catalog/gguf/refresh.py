@@ -127,7 +127,7 @@ def canonical_builds(con: duckdb.DuckDBPyConnection) -> list[GGUFBuild]:
             JOIN hub_gguf_repos r ON r.gguf_repo_id = f.gguf_repo_id AND r.is_canonical
             WHERE f.quant IS NOT NULL
             GROUP BY f.base_repo_id, f.gguf_repo_id, f.repo_sha, f.quant,
-                     regexp_replace(f.path, '-\\d{{5}}-of-\\d{{5}}\\.gguf$', '')
+                     gguf_build_path(f.path)
         )
         SELECT base_repo_id, gguf_repo_id, repo_sha, paths
         FROM builds

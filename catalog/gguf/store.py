@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from catalog import store
 from catalog.gguf.facts import AttentionComponent, GGUFFacts
 from catalog.gguf.remote import RemoteHeader
 
@@ -56,10 +57,8 @@ def store_build(
     """Store one build's facts, type mix and shards atomically; False if already stored."""
     path = shard_paths[0]
     fetched_at = fetched_at or datetime.now(UTC)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         if is_cached(con, gguf_repo_id, sha, path):
-            con.execute("ROLLBACK")
             return False
         f = facts
         con.execute(
@@ -87,10 +86,6 @@ def store_build(
               s.file_size, s.bytes_read, s.requests]
              for i, (sp, s) in enumerate(zip(shard_paths, shards, strict=True))],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 
@@ -148,8 +143,7 @@ def apply_attention_profile(
         f"SELECT {', '.join(_ATTN_COLS)} FROM attention_components "
         "WHERE repo_id = ? AND source <> 'gguf'", [repo_id],
     ).fetchall()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         con.execute("DELETE FROM attention_components WHERE repo_id = ? AND source = 'gguf'",
                     [repo_id])
         if not other:
@@ -177,8 +171,4 @@ def apply_attention_profile(
                 f"VALUES (?, {', '.join(['?'] * len(_ATTN_COLS))}, 'gguf')",
                 [[repo_id, *(getattr(c, k) for k in _ATTN_COLS)] for c in components],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return outcome

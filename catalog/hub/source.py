@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import GatedRepoError, RemoteEntryNotFoundError, RepositoryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from catalog.files import atomic_write
 from catalog.hub import validate
 
 # Fields a listing page carries per repo: enough to detect a change (sha, lastModified) and
@@ -192,10 +192,7 @@ def fetch_config(api: HfApi, repo_id: str, sha: str, cache_dir: Path) -> dict[st
         return None
     body = response.content
     config = parse_config(repo_id, body)    # only a parsed, checked config is cached
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(body)
-    os.replace(tmp, path)           # atomic: a half-written cache file never exists
+    atomic_write(path, body)
     return config
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from catalog.files import atomic_write
 from catalog.orchestration.report import RunSummary
 from catalog.store import now
 
@@ -98,9 +99,7 @@ class Journal:
             return
         keep = [line for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines()
                 if _run_of(line) not in run_ids]
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write(self.path, "".join(line + "\n" for line in keep))
 
 
 def _run_of(line: str) -> str | None:

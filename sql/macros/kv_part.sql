@@ -4,9 +4,10 @@
 --   sliding     same row, but at most `cap` cells: window + n_ubatch rounded up to kv_pad
 --   compressed  same row, one per compress_ratio tokens (DeepSeek-V4 CSA/HCA)
 --   recurrent   no per-token row; layer_count × state_bytes, fixed (Mamba/RWKV/hybrids)
--- A component missing what its kind needs (sliding without a window, compressed without a
--- ratio, an unknown kind) falls back to the generic full-attention formula and says so in
--- `fallback` (llama.cpp src/llama-kv-cache*.cpp; docs/methodology.md).
+-- row_elements is the row in cache elements, so kv_parts_as can re-price a part for another
+-- cache type. A component missing what its kind needs (sliding without a window, compressed
+-- without a ratio, an unknown kind) falls back to the generic full-attention formula and says so
+-- in `fallback` (llama.cpp src/llama-kv-cache*.cpp; docs/methodology.md).
 CREATE OR REPLACE MACRO kv_part(kind, layer_count, kv_heads, key_length, value_length, window_tokens,
                                 compress_ratio, state_bytes, kv_type, ubatch := 512, pad := 256) AS
     (WITH k AS (
@@ -19,6 +20,11 @@ CREATE OR REPLACE MACRO kv_part(kind, layer_count, kv_heads, key_length, value_l
      )
      SELECT {
         'kind': k.eff,
+        'row_elements': CASE k.eff
+                            WHEN 'recurrent' THEN 0
+                            WHEN 'mla' THEN layer_count * kv_heads * key_length
+                            ELSE layer_count * kv_heads * (key_length + coalesce(value_length, 0))
+                        END,
         'row_bytes': CASE k.eff
                          WHEN 'recurrent' THEN 0.0
                          WHEN 'mla' THEN layer_count * kv_heads * key_length * kv_bytes_per_element(kv_type)

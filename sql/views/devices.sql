@@ -11,6 +11,7 @@ SELECT
     d.name,
     d.kind,
     d.segment,
+    device_class(d.kind, d.unified, d.segment)              AS device_class,
     d.backend,
     d.gpu_count,
     d.memory_gb,

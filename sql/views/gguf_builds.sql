@@ -5,7 +5,7 @@
 CREATE OR REPLACE VIEW gguf_builds AS
 WITH files AS (
     SELECT base_repo_id AS repo_id, gguf_repo_id, quant,
-           regexp_replace(path, '-\d{5}-of-\d{5}\.gguf$', '') AS build,
+           gguf_build_path(path) AS build,
            shard, shard_count, size_bytes
     FROM hub_gguf_files
     WHERE quant IS NOT NULL

@@ -8,9 +8,7 @@
 --   attached_via   the id its tag or card named, when that is not the base model itself
 CREATE OR REPLACE VIEW gguf_files AS
 WITH files AS (
-    SELECT f.*,
-           regexp_replace(regexp_replace(f.path, '-\d{5}-of-\d{5}\.gguf$', '.gguf'),
-                          '\.gguf\.part\d+of\d+$', '.gguf') AS build_path
+    SELECT f.*, gguf_build_path(f.path) AS build_path
     FROM hub_gguf_files f
 )
 SELECT

@@ -2,7 +2,7 @@
 -- exporter rebuilds only the models whose inputs changed (catalog/exports/publish.py adds the
 -- exporter's own code to it). Inputs: the model's rows in models, model_quant_memory (all that
 -- device_fit reads per model), quantizations, context_memory, gguf_files and param_candidates, and
--- the catalogue-wide devices, runtime_profiles, speed_constants and quant_types. Columns that
+-- the catalogue-wide devices, runtime_profiles, speed_constants, estimate_bands and quant_types. Columns that
 -- change without changing a page are left out: fetch and verification times, Hub popularity
 -- counters, run ids (a test checks that the page builder reads none of them). Row hashes are
 -- summed, so row order does not matter and a duplicated row still counts. DuckDB's hash() is not
@@ -14,6 +14,7 @@ WITH global AS (
                 bandwidth_verified_at, fp16_verified_at) FROM devices) d),
         (SELECT sum(hash(p)::HUGEINT) FROM runtime_profiles p),
         (SELECT sum(hash(s)::HUGEINT) FROM speed_constants s),
+        (SELECT coalesce(sum(hash(b)::HUGEINT), 0) FROM estimate_bands b),
         (SELECT sum(hash(t)::HUGEINT) FROM quant_types t),
         version()) AS h
 ), mqm AS (

@@ -1,10 +1,10 @@
-"""[hub] max_workers bounds how many Hub fetches the flow has in flight, and order is kept."""
+"""[hub] max_workers bounds how many Hub fetches the refresh has in flight, and order is kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.nightly import _windowed
+from catalog.hub.refresh import windowed
 
 
 @pytest.mark.parametrize("width", [1, 2, 4, 16])
@@ -19,7 +19,7 @@ def test_at_most_width_fetches_are_in_flight_and_results_come_in_order(width):
             return key * 10
         return submit
 
-    for key, result in _windowed(((k, submitter(k)) for k in range(9)), width):
+    for key, result in windowed(((k, submitter(k)) for k in range(9)), width):
         assert result == key * 10
         in_flight.discard(key)
         stored.append(key)
