@@ -8,7 +8,7 @@ import duckdb
 
 from catalog import db
 from catalog.fakehub import FakeHub, Snapshot
-from catalog.paths import SAMPLE_HUB, SQL_DIR
+from catalog.paths import SAMPLE_HUB
 
 
 def sample_hub(*granted: str) -> FakeHub:
@@ -18,10 +18,9 @@ def sample_hub(*granted: str) -> FakeHub:
     return fake
 
 
-def catalogue(path: Path, views: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
-    """A migrated catalogue with the Hub's own views (the others belong to other areas)."""
+def catalogue(path: Path) -> duckdb.DuckDBPyConnection:
+    """A migrated catalogue with every macro and view."""
     con = duckdb.connect(str(path))
     db.migrate(con)
-    for view in views:
-        con.execute((SQL_DIR / "views" / f"{view}.sql").read_text())
+    db.apply_objects(con)
     return con

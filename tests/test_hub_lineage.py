@@ -79,7 +79,7 @@ SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen", "microsoft"),
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    return catalogue(tmp_path / "catalog.duckdb", ("gguf_files", "gguf_builds"))
+    return catalogue(tmp_path / "catalog.duckdb")
 
 
 def test_every_build_of_the_sample_is_attached_with_the_right_attached_by(con, tmp_path) -> None:

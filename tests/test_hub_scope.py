@@ -30,7 +30,7 @@ def hub() -> FakeHub:
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    return catalogue(tmp_path / "catalog.duckdb", ("models",))
+    return catalogue(tmp_path / "catalog.duckdb")
 
 
 def api_for(hub: FakeHub):
