@@ -245,7 +245,7 @@ def test_churn_moves_counters_without_a_commit() -> None:
 def test_the_sample_carries_the_real_hubs_mess() -> None:
     snap = Snapshot.load(paths.SAMPLE_HUB)
     assert snap.current_id("meta-llama/Meta-Llama-3.1-8B-Instruct") == "meta-llama/Llama-3.1-8B-Instruct"
-    untrusted = [r for r in snap.with_tag("base_model:quantized:Qwen/Qwen2.5-7B-Instruct")
+    untrusted = [r for r in snap.with_tags(["gguf", "base_model:quantized:Qwen/Qwen2.5-7B-Instruct"])
                  if r.id.split("/")[0] not in ("bartowski", "unsloth", "ggml-org", "lmstudio-community")]
     assert len(untrusted) == 11 and len({r.sha for r in untrusted}) == 11          # QuantFactory + 10 clones
     self_tagged = snap.repos["unsloth/Phi-4-mini-instruct-GGUF"].info["tags"]

@@ -390,11 +390,9 @@ class _Handler(_Base):
     def _list_models(self, query: dict[str, list[str]]) -> None:
         snapshot = self.hub.snapshot
         filters = query.get("filter", [])
-        repos = snapshot.with_tag(filters[0]) if filters else list(snapshot.repos.values())
+        repos = snapshot.with_tags(filters) if filters else list(snapshot.repos.values())
         if "author" in query:
             repos = [r for r in repos if r.id.split("/")[0] == query["author"][0]]
-        for tag in filters[1:]:
-            repos = [r for r in repos if tag in r.info.get("tags", []) or tag == r.info.get("pipeline_tag")]
         if "search" in query:
             needle = query["search"][0].lower()
             repos = [r for r in repos if needle in r.id.lower()]

@@ -136,8 +136,9 @@ class Snapshot:
                 if isinstance(info.get(key), int | float):
                     info[key] = max(0, round(info[key] * (1 + spread * (2 * rng.random() - 1))))
 
-    def with_tag(self, tag: str) -> list[Repo]:
-        """Repos carrying a tag (or pipeline tag), from an index rebuilt when repos change."""
+    def with_tags(self, tags: list[str]) -> list[Repo]:
+        """Repos carrying every tag (a pipeline tag counts), looked up through the rarest one in
+        an index rebuilt when repos change (a Hub of 70,000 repos answers each listing at once)."""
         key = (self._version, len(self.repos))
         if self._index is None or self._index[0] != key:
             index: dict[str, list[str]] = {}
@@ -146,9 +147,11 @@ class Snapshot:
                     if t:
                         index.setdefault(t, []).append(rid)
             self._index = (key, index)
-        found = (self.repos.get(rid) for rid in self._index[1].get(tag, []))
-        return [r for r in found if r is not None and (tag in r.info.get("tags", [])
-                                                       or tag == r.info.get("pipeline_tag"))]
+        index = self._index[1]
+        rarest = min(tags, key=lambda t: len(index.get(t, ())))
+        found = (self.repos.get(rid) for rid in index.get(rarest, ()))
+        return [r for r in found if r is not None and all(
+            t in r.info.get("tags", []) or t == r.info.get("pipeline_tag") for t in tags)]
 
     @classmethod
     def load(cls, root: Path) -> Snapshot:
