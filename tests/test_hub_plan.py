@@ -128,3 +128,31 @@ def test_each_request_is_charged_once_and_headers_come_through_the_cdn(hub, con,
     size = con.execute("SELECT size_bytes FROM hub_gguf_files WHERE gguf_repo_id = ? AND path = ?",
                        [build.gguf_repo_id, build.paths[0]]).fetchone()[0]
     assert con.execute("SELECT file_size FROM gguf_header_shards").fetchone()[0] == size == 2_493_000_000
+
+
+@pytest.mark.slow
+def test_the_flow_reports_the_deferred_backlog_in_its_summary_and_ledger(prefect_harness, tmp_path,
+                                                                        monkeypatch) -> None:
+    import json
+
+    from flows.nightly import run_nightly
+
+    settings = tmp_path / "fitcat.toml"
+    settings.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n'
+                        'gguf_publishers = ["ggml-org", "unsloth", "bartowski"]\nrequest_cap = 20\n'
+                        "[gguf]\nread_headers = false\n")
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    fake = sample_hub(TOKEN)
+    with fake.running():
+        summary = run_nightly(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+                              endpoint=fake.url, settings_path=str(settings), vendor_pages=False)
+    assert summary.status == "completed", summary.errors        # deferred work is not a failure
+    assert summary.counts["hub_deferred"] > 0 and summary.counts["hub_nights_needed"] >= 1
+    assert summary.requests["api"] + summary.requests["resolvers"] <= 20
+    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    try:
+        counts = json.loads(con.execute("SELECT counts FROM runs").fetchone()[0])
+    finally:
+        con.close()
+    assert {k: counts[k] for k in ("hub_deferred", "hub_nights_needed", "hub_backlog_requests")} == {
+        k: summary.counts[k] for k in ("hub_deferred", "hub_nights_needed", "hub_backlog_requests")}
