@@ -29,6 +29,19 @@ What catalog.hub sends (exact): the same plus one derivative listing per new or 
 model (it finds untrusted publishers' builds): cold api = P + 2B + G, incremental = P + 2ΔB + ΔG.
 Targets (issue #10): incremental api ≤ P + 3 × changed repos; cold api ≤ 3 × repos.
 The last line is one JSON object.
+
+    .venv/bin/python benchmarks/bench_refresh.py --realistic [--bases 12000] [--plan anonymous]
+        [--changed 0.01] [--cap 20000] [--max-nights 30]
+
+Realistic mode (issue #16): a Hub shaped like the real one (benchmarks/realistic_hub.py: popular
+base models with hundreds of derivatives, most from untrusted publishers; renamed, self-tagged
+and re-uploaded builds) behind the quota of `--plan` (anonymous: 500 API requests per 5 min),
+refreshed with the default fitcat.toml's scope (max_models, top lists, trusted publishers,
+untrusted_trees, request_cap) night after night until the cold backlog is done, then one
+incremental night after `--changed` of the repos got a commit. Time is simulated (the client's
+waits for the rate-limit reset advance a shared clock, nothing sleeps), so the printed hours are
+what the quota imposes, not what this machine takes. Downloads move a little every night
+(`Snapshot.churn`).
 """
 
 from __future__ import annotations
@@ -49,6 +62,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import db, hub
 from catalog.fakehub import FakeHub
@@ -128,6 +142,137 @@ def refresh_once(endpoint: str, con, scope: HubScope, cache: Path, run_id: str, 
             **report.counts}
 
 
+class SimClock:
+    """Simulated time shared by the fake Hub's windows and the client's waits."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(seconds, 0.0)
+
+
+def realistic(args: argparse.Namespace) -> int:
+    """Cold nights of the default scope until done, then one incremental night (module doc)."""
+    import dataclasses
+
+    import realistic_hub
+
+    from catalog.fakehub.server import PLANS, WINDOW_SECONDS
+    from catalog.paths import DEFAULT_SETTINGS
+    from catalog.settings import load_settings
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="fitcat-bench-realistic-"))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    t = time.perf_counter()
+    synthetic = realistic_hub.build(args.bases)
+    default = load_settings(DEFAULT_SETTINGS).hub
+    scope = dataclasses.replace(default, authors=synthetic.authors, models=(),
+                                gguf_publishers=realistic_hub.TRUSTED,
+                                request_cap=args.cap if args.cap is not None else default.request_cap)
+    say(f"fitcat bench_refresh --realistic  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  plan={args.plan}")
+    say(f"synthetic Hub (not timed) {time.perf_counter() - t:.1f} s: {len(synthetic.bases)} base models, "
+        f"{len(synthetic.trusted_builds)} trusted and {len(synthetic.untrusted_builds)} untrusted GGUF "
+        "repos; "
+        f"builds with the Hub's mess {synthetic.messy}")
+    say(f"scope (default fitcat.toml): max_models {scope.max_models}, top_downloads {scope.top_downloads}, "
+        f"top_trending {scope.top_trending}, {len(scope.authors)} authors x {scope.per_author}, "
+        f"{len(scope.gguf_publishers)} trusted publishers, untrusted_trees {scope.untrusted_trees}, "
+        f"request_cap {scope.request_cap}")
+    clock = SimClock()
+    fake = FakeHub(synthetic.snapshot, plan=args.plan, clock=clock, latency=0.0)
+    con = db.connect(work / "refresh.duckdb")
+    cache = work / "cache"
+    nights: list[dict] = []
+
+    def night(run_id: str) -> tuple[dict, hub.RefreshReport]:
+        fake.reset_log()
+        start, wall = clock(), time.perf_counter()
+        budget = Budget(cap=scope.request_cap, reserve=scope.reserve, max_retries=scope.max_retries,
+                        clock=clock, sleep=clock.sleep, timeout=scope.timeout_seconds)
+        report = hub.refresh(hub_api(fake.url, token=False, budget=budget), con, scope, cache, run_id)
+        counts = fake.counts()
+        row = {"night": run_id, **{k: counts.get(k, 0) for k in ("api", "resolvers", "cdn")},
+               "found": report.found, "fetched": len(report.fetched), "deferred": len(report.deferred),
+               "backlog_requests": report.backlog_requests, "nights_needed": report.nights_needed,
+               "lookups": report.lookups, "listing_requests": report.discovery_requests,
+               "errors": len(report.errors), "simulated_hours": round((clock() - start) / 3600, 2),
+               "wall_seconds": round(time.perf_counter() - wall, 1)}
+        say(f"{run_id:<12} {row}")
+        clock.t = (clock.t // 86_400 + 1) * 86_400        # the next night starts the next day
+        synthetic.snapshot.churn(seed=len(nights), spread=0.05)
+        return row, report
+
+    with fake.running():
+        report = None
+        while report is None or report.deferred:
+            row, report = night(f"cold-{len(nights) + 1}")
+            nights.append(row)
+            if len(nights) >= args.max_nights:
+                break
+        tracked = [r[0] for r in con.execute(
+            "SELECT repo_id FROM hub_models WHERE removed_at IS NULL").fetchall()]
+        gguf_known = con.execute("SELECT count(*), count(tree_sha) FROM hub_gguf_repos "
+                                 "WHERE removed_at IS NULL").fetchone()
+        attached = dict(con.execute(
+            "SELECT attached_by, count(*) FROM hub_gguf_repos GROUP BY ALL").fetchall())
+        rng = random.Random(1)
+        n_changed = round((len(tracked) + gguf_known[0]) * args.changed)
+        changed_base = rng.sample(tracked, n_changed // 2)
+        treed = [r[0] for r in con.execute(
+            "SELECT gguf_repo_id FROM hub_gguf_repos WHERE tree_sha IS NOT NULL AND removed_at IS NULL"
+        ).fetchall()]
+        changed_gguf = rng.sample(treed, n_changed - len(changed_base))
+        for rid in changed_base + changed_gguf:
+            synthetic.snapshot.touch(rid, lastModified="2026-12-01T00:00:00.000Z")
+        inc, inc_report = night("incremental")
+    con.close()
+    cold = {k: sum(n[k] for n in nights) for k in ("api", "resolvers", "cdn")}
+    repos, read = len(tracked) + gguf_known[0], len(tracked) + gguf_known[1]
+    minimum_inc = inc["listing_requests"] - inc["lookups"] + len(changed_base) + len(changed_gguf)
+    target_inc = minimum_inc + 2 * (len(changed_base) + len(changed_gguf))
+    say(f"cold: {len(nights)} night(s) at request_cap {scope.request_cap}: api {cold['api']}, resolvers "
+        f"{cold['resolvers']}, cdn {cold['cdn']} for {len(tracked)} base models + {gguf_known[0]} GGUF repos "
+        f"({gguf_known[1]} with files): {cold['api'] / repos:.2f} api per repo known, "
+        f"{cold['api'] / read:.2f} per repo read (target ≤ 2); "
+        f"first night predicted {nights[0]['nights_needed']} more night(s), took {len(nights) - 1}")
+    say(f"attached_by {attached}")
+    say(f"incremental: {len(changed_base)} base models + {len(changed_gguf)} GGUF repos changed: "
+        f"api {inc['api']} "
+        f"(minimum {minimum_inc}, target ≤ minimum + 2 per changed repo = {target_inc}: "
+        f"{'MET' if inc['api'] <= target_inc else 'MISSED'})")
+    hours = {}
+    for plan, quota in PLANS.items():
+        windows = max(math.ceil(cold["api"] / quota["api"]),
+                      math.ceil(cold["resolvers"] / quota["resolvers"]))
+        hours[plan] = round(windows * WINDOW_SECONDS / 3600, 1)
+    say(f"cold requests at each plan's quota (one token, computed: windows x 5 min): {hours} hours")
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({
+        "realistic": True, "plan": args.plan, "bases_on_hub": len(synthetic.bases),
+        "trusted_builds": len(synthetic.trusted_builds), "untrusted_builds": len(synthetic.untrusted_builds),
+        "messy_builds": synthetic.messy, "max_models": scope.max_models, "request_cap": scope.request_cap,
+        "tracked_base_models": len(tracked), "gguf_repos": gguf_known[0],
+        "gguf_repos_with_files": gguf_known[1], "attached_by": attached, "cold_nights": len(nights),
+        "cold_nights_predicted": 1 + nights[0]["nights_needed"], "cold_api_requests": cold["api"],
+        "cold_resolver_requests": cold["resolvers"], "cold_cdn_requests": cold["cdn"],
+        "cold_api_per_repo": round(cold["api"] / repos, 3),
+        "cold_api_per_repo_read": round(cold["api"] / read, 3),
+        "nights": nights,
+        "cold_hours_by_plan": hours, "incremental": inc, "changed_base": len(changed_base),
+        "changed_gguf": len(changed_gguf), "minimum_incremental_api_requests": minimum_inc,
+        "target_incremental_api_requests": target_inc, "incremental_api_requests": inc["api"],
+        "incremental_deferred": len(inc_report.deferred),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repos", type=int, default=10_000, help="K: base models + GGUF repos")
@@ -140,7 +285,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=4, help="concurrent fetches ([hub] max_workers)")
     ap.add_argument("--page-size", type=int, default=1000, help="listing page size (the Hub's is 1000)")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--realistic", action="store_true", help="the realistic mode (module doc)")
+    ap.add_argument("--bases", type=int, default=12_000, help="realistic: base models on the Hub")
+    ap.add_argument("--plan", choices=("anonymous", "free", "pro"), default="anonymous",
+                    help="realistic: the quota the fake Hub enforces")
+    ap.add_argument("--cap", type=int, default=None, help="realistic: request_cap (default: fitcat.toml's)")
+    ap.add_argument("--max-nights", type=int, default=30, help="realistic: stop after this many cold nights")
     args = ap.parse_args(argv)
+    if args.realistic:
+        return realistic(args)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="fitcat-bench-refresh-"))
     shutil.rmtree(work, ignore_errors=True)

@@ -31,6 +31,15 @@ class HubScope:
     request_deadline_seconds: float = 120.0       # per request in all: connect + whole body
     max_wait_seconds: float = 300.0               # longest wait for a rate-limit reset / back-off
     stage_deadline_seconds: float | None = 4 * 3600.0   # the models stage in all (0 in TOML: none)
+    max_models: int | None = 10_000               # base models kept in scope, most relevant first (0: all)
+    untrusted_trees: int = 3                      # trees read per base for untrusted publishers' builds
+    drop_after_scans: int = 3                     # complete scans outside the scope before a model leaves
+
+    def __post_init__(self) -> None:
+        for key, low in (("max_models", 1), ("untrusted_trees", 0), ("drop_after_scans", 1)):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise ValueError(f"[hub] {key} must be an integer ≥ {low}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -67,12 +76,15 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ValueError(f"{path}: unknown sections {sorted(unknown_sections)}")
     for section, keys, known in (("hub", hub, HubScope), ("gguf", gguf, GgufScope)):
         _check_types(path, section, keys, known)
-    for section, key in ((hub, "request_cap"), (hub, "stage_deadline_seconds"),
+    for section, key in ((hub, "request_cap"), (hub, "stage_deadline_seconds"), (hub, "max_models"),
                          (gguf, "stage_deadline_seconds")):
         if section.get(key) == 0:
             section[key] = None                   # 0 in TOML: no cap / no deadline
-    return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}),
-                    gguf=GgufScope(**gguf))
+    try:
+        return Settings(hub=HubScope(**{k: tuple(v) if isinstance(v, list) else v for k, v in hub.items()}),
+                        gguf=GgufScope(**gguf))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
 
 def _check_types(path: Path, section: str, values: dict, scope: type) -> None:

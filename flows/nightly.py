@@ -36,10 +36,10 @@ from catalog.settings import Settings, load_settings
 
 @task(cache_policy=NO_CACHE)
 def fetch_model(endpoint: str | None, cache_dir: str, repo_id: str, listing: dict, known: dict,
-                derivatives: list) -> hub.ModelBundle:
+                derivatives: list, trusted: tuple, untrusted_trees: int | None) -> hub.ModelBundle:
     """Hub I/O for one model and its GGUF repos; failures come back in bundle.errors."""
     return hub.fetch_bundle(hub_api(endpoint), repo_id, Path(cache_dir), listing=listing, known=known,
-                            derivatives=derivatives)
+                            derivatives=derivatives, trusted=trusted, untrusted_trees=untrusted_trees)
 
 
 @task(cache_policy=NO_CACHE)
@@ -67,7 +67,7 @@ def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint
             hub_api(endpoint), con, settings.hub, Path(cache_dir), summary.run_id,
             submit=lambda **job: fetch_model.submit(endpoint, cache_dir, **job),
             progress=lambda items, total: progress(items, "fetching models", total=total))
-    for key, n in report.counts.items():
+    for key, n in {**report.counts, **report.plan_counts()}.items():
         summary.add(key, n)
     summary.add("removed", report.removed)
     for err in report.errors:

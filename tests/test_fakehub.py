@@ -14,6 +14,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+from catalog import paths
 from catalog.fakehub import FakeHub, Repo, RepoFile, Snapshot
 
 
@@ -166,3 +167,97 @@ def test_every_nth_fault_hits_a_fraction_of_requests(hub: FakeHub) -> None:
     codes = [httpx2.get(f"{hub.url}/api/models/org/model-001").status_code for _ in range(10)]
     assert codes.count(503) == 2
     assert sum(1 for r in hub.requests if r.bucket == "api") == 10
+
+
+# -- the real Hub's mess (issue #16; sources in catalog/fakehub/sample/README.md) ------------------
+def test_gated_files_answer_401_anonymous_and_403_to_a_token_not_granted(hub: FakeHub, tmp_path) -> None:
+    hub.snapshot.repos["org/model-000"].info["gated"] = "manual"
+    hub.granted_tokens.add("hf_granted")
+    for token, status in ((False, 401), ("hf_not_granted", 403)):
+        with pytest.raises(GatedRepoError) as caught:        # X-Error-Code wins over "401 = not found"
+            hf_hub_download("org/model-000", "config.json", endpoint=hub.url, cache_dir=str(tmp_path),
+                            token=token)
+        assert caught.value.response.status_code == status
+    assert Path(hf_hub_download("org/model-000", "config.json", endpoint=hub.url, cache_dir=str(tmp_path),
+                                token="hf_granted")).read_text() == '{"num_hidden_layers": 2}'
+
+
+def test_pagination_cursors_are_opaque_and_a_forged_one_is_refused(hub: FakeHub) -> None:
+    r = httpx2.get(f"{hub.url}/api/models", params={"author": "org", "sort": "downloads"})
+    cursor = r.links["next"]["url"].split("cursor=")[1]
+    assert not cursor.isdigit() and len(cursor) > 8              # not an offset
+    assert httpx2.get(f"{hub.url}/api/models", params={"author": "org", "cursor": "2"}).status_code == 400
+    second = httpx2.get(r.links["next"]["url"]).json()
+    assert [m["id"] for m in r.json() + second] == [f"org/model-{i:03d}" for i in (4, 3, 2, 1)]
+
+
+def test_a_renamed_repo_redirects_its_old_id_and_huggingface_hub_follows(hub: FakeHub, tmp_path) -> None:
+    hub.snapshot.rename("org/model-001", "org/model-one")
+    info = HfApi(endpoint=hub.url, token=False).model_info("org/model-001")
+    assert info.id == "org/model-one"
+    assert [(r.path, r.status, r.bucket) for r in hub.requests] == [
+        ("/api/models/org/model-001", 307, "api"), ("/api/models/org/model-one", 200, "api")]
+    path = hf_hub_download("org/model-001", "config.json", endpoint=hub.url, cache_dir=str(tmp_path),
+                           token=False)
+    assert Path(path).read_text() == '{"num_hidden_layers": 2}'
+    listed = [m.id for m in HfApi(endpoint=hub.url, token=False).list_models(author="org")]
+    assert "org/model-one" in listed and "org/model-001" not in listed    # listings show the new id only
+    with pytest.raises(RepositoryNotFoundError):
+        HfApi(endpoint=hub.url, token=False).model_info("org/never-was")
+
+
+def test_model_info_leaves_out_listing_only_fields_unless_expanded(hub: FakeHub) -> None:
+    hub.snapshot.repos["org/model-002"].info.update(trendingScore=7, childrenModelCount=12)
+    api = HfApi(endpoint=hub.url, token=False)
+    info = api.model_info("org/model-002")
+    assert info.trending_score is None and info.children_model_count is None
+    expanded = api.model_info("org/model-002", expand=["trendingScore", "childrenModelCount"])
+    assert (expanded.trending_score, expanded.children_model_count) == (7, 12)
+    listed = {m.id: m for m in api.list_models(author="org")}
+    assert (listed["org/model-002"].trending_score, listed["org/model-002"].children_model_count) == (7, None)
+    listed = {m.id: m for m in api.list_models(author="org", expand=["childrenModelCount"])}
+    assert listed["org/model-002"].children_model_count == 12
+
+
+def test_plans_set_the_published_quotas() -> None:
+    for plan, api_quota in (("anonymous", 500), ("free", 1000), ("pro", 2500)):
+        hub = FakeHub(Snapshot([_repo(0)]), plan=plan)
+        with hub.running():
+            policy = httpx2.get(f"{hub.url}/api/models/org/model-000").headers["RateLimit-Policy"]
+        assert policy == f'"fixed window";"api";q={api_quota};w=300'
+    with pytest.raises(ValueError, match="unknown plan"):
+        FakeHub(Snapshot(), plan="enterprise")
+
+
+def test_churn_moves_counters_without_a_commit() -> None:
+    snap = Snapshot([_repo(i, downloads=1000 * (i + 1), trendingScore=10) for i in range(5)])
+    shas = {r.id: r.sha for r in snap.repos.values()}
+    before = {r.id: r.info["downloads"] for r in snap.repos.values()}
+    snap.churn(seed=1, spread=0.5)
+    after = {r.id: r.info["downloads"] for r in snap.repos.values()}
+    assert after != before and {r.id: r.sha for r in snap.repos.values()} == shas
+    assert all(0.5 * before[k] <= after[k] <= 1.5 * before[k] for k in before)
+    again = Snapshot([_repo(i, downloads=1000 * (i + 1), trendingScore=10) for i in range(5)])
+    again.churn(seed=1, spread=0.5)
+    assert {r.id: r.info["downloads"] for r in again.repos.values()} == after      # deterministic
+
+
+def test_the_sample_carries_the_real_hubs_mess() -> None:
+    snap = Snapshot.load(paths.SAMPLE_HUB)
+    assert snap.current_id("meta-llama/Meta-Llama-3.1-8B-Instruct") == "meta-llama/Llama-3.1-8B-Instruct"
+    untrusted = [r for r in snap.with_tags(["gguf", "base_model:quantized:Qwen/Qwen2.5-7B-Instruct"])
+                 if r.id.split("/")[0] not in ("bartowski", "unsloth", "ggml-org", "lmstudio-community")]
+    assert len(untrusted) == 11 and len({r.sha for r in untrusted}) == 11          # QuantFactory + 10 clones
+    self_tagged = snap.repos["unsloth/Phi-4-mini-instruct-GGUF"].info["tags"]
+    assert "base_model:quantized:unsloth/Phi-4-mini-instruct-GGUF" in self_tagged
+
+
+def test_gguf_listings_carry_the_chat_template_only_when_expanded() -> None:
+    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+    with hub.running():
+        api = HfApi(endpoint=hub.url, token=False)
+        plain = list(api.list_models(author="ggml-org", filter="gguf", expand=["sha", "tags"]))
+        full = list(api.list_models(author="ggml-org", filter="gguf", expand=["sha", "tags", "gguf"]))
+    assert plain[0].gguf is None and "start_of_turn" in full[0].gguf["chat_template"]
+    small, large = (r.bytes_sent for r in hub.requests)
+    assert large > small + 1500                                   # the template travels with every entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,8 +20,8 @@ from catalog.settings import HubScope
 
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "fakehub" / "sample"
 GRANTED = "hf_test_granted_token"
-SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen"), models=("google/gemma-3-27b-it",),
-                 gguf_publishers=("ggml-org", "unsloth", "bartowski"))
+SCOPE = HubScope(authors=("deepseek-ai", "meta-llama", "Qwen", "microsoft"),
+                 models=("google/gemma-3-27b-it",), gguf_publishers=("ggml-org", "unsloth", "bartowski"))
 
 
 class Clock:
@@ -74,6 +75,8 @@ def detail_paths(hub: FakeHub) -> list[str]:
 
 def kind(r) -> str:
     """What one recorded request was for (the request accounting below counts these)."""
+    if r.query.get("expand") == ["cardData"]:
+        return "look-up"                         # an id a build names that we do not track (cached)
     if r.path == "/api/models":
         filters = r.query.get("filter", [])
         if any(f.startswith("base_model:quantized:") for f in filters):
@@ -99,27 +102,30 @@ def one(con, sql: str, *args):
     return con.execute(sql, list(args)).fetchone()
 
 
-# Listing requests of every run on the sample: 3 authors (1 page each), 1 explicit model (a search),
+# Listing requests of every run on the sample: 4 authors (1 page each), 1 explicit model (a search),
 # 3 trusted GGUF publishers (ggml-org, unsloth, bartowski: 1 page each).
-LISTINGS = {"author listing": 3, "search listing": 1, "gguf publisher listing": 3}
+LISTINGS = {"author listing": 4, "search listing": 1, "gguf publisher listing": 3}
 
 
 def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None:
     with hub.running():
         cold = run(hub, con, tmp_path, "r1", clock)
-        assert not cold.errors and cold.found == 8
+        assert not cold.errors and cold.found == 9
         cold_counts = hub.counts()
-        # cold: listings + per base model (8) model_info, config.json and its derivative listing,
-        # + one tree per GGUF repo (6: 5 of trusted publishers, 1 of lmstudio-community)
-        assert kinds(hub) == {**LISTINGS, "model_info": 8, "config": 8, "derivative listing": 8, "tree": 6}
-        assert cold_counts == {"api": 29, "resolvers": 8, "pages": 0}
+        # cold: listings + per base model (9) model_info, config.json and its derivative listing,
+        # + one tree per GGUF repo read: 7 of trusted publishers, lmstudio-community's Qwen3 build and
+        # the 3 most downloaded of Qwen2.5-7B's 11 untrusted builds ([hub] untrusted_trees = 3);
+        # + 2 look-ups (3 requests: the renamed Llama id answers 307 first), cached from then on
+        assert kinds(hub) == {**LISTINGS, "model_info": 9, "config": 9, "derivative listing": 9, "tree": 11,
+                              "look-up": 3}
+        assert cold_counts == {"api": 40, "resolvers": 9, "pages": 0}
         hub.reset_log()
         again = run(hub, con, tmp_path, "r2", clock)
-        assert again.fetched == [] and len(again.unchanged) == 8
+        assert again.fetched == [] and len(again.unchanged) == 9
         assert detail_paths(hub) == []                       # listing requests only
-        assert kinds(hub) == LISTINGS                        # no per-base derivative listing
+        assert kinds(hub) == LISTINGS                        # no per-base derivative listing, no look-up
         listing_only = len(hub.requests)
-        assert listing_only == 7
+        assert listing_only == 8
         hub.reset_log()
         hub.snapshot.touch("Qwen/Qwen3-30B-A3B", downloads=950000)
         hub.snapshot.touch("unsloth/Qwen3-30B-A3B-GGUF")
@@ -138,7 +144,8 @@ def test_cold_then_unchanged_then_one_changed(hub, con, tmp_path, clock) -> None
     print(f"requests cold={cold_counts} unchanged={listing_only} one-changed={listing_only + 4}")
     q3 = "SELECT downloads, sha FROM hub_models WHERE repo_id = 'Qwen/Qwen3-30B-A3B'"
     assert one(con, q3) == (950000, sha)
-    assert one(con, "SELECT count(*) FROM raw_hub_responses WHERE kind = 'model_info'")[0] == 9  # append-only
+    model_infos = "SELECT count(*) FROM raw_hub_responses WHERE kind = 'model_info'"
+    assert one(con, model_infos)[0] == 10                                   # append-only
     assert one(con, "SELECT tree_sha FROM hub_gguf_repos WHERE gguf_repo_id = ?",
                "unsloth/Qwen3-30B-A3B-GGUF")[0] == gsha
 
@@ -300,7 +307,7 @@ def test_models_view_and_split_gguf_sizes(hub, con, tmp_path, clock) -> None:
 
 
 def test_429_storm_is_waited_out_without_an_early_request(hub, con, tmp_path, clock) -> None:
-    path = "/api/models/meta-llama/Llama-3.1-8B-Instruct"
+    path = "/api/models/Qwen/Qwen3-30B-A3B"
     hub.add_fault(f"^{path}$", status=429, headers={"RateLimit": '"api";r=0;t=2'}, times=3)
     with hub.running():
         report = run(hub, con, tmp_path, "r1", clock)
@@ -317,7 +324,7 @@ def test_429_storm_is_waited_out_without_an_early_request(hub, con, tmp_path, cl
     assert [s for _, s in hits] == [429, 429, 429, 200]
     assert [t - hits[0][0] for t, _ in hits] == [0, 2, 4, 6]
     assert first_429 >= 0 and one(con, "SELECT count(*) FROM hub_models WHERE repo_id = ?",
-                                  "meta-llama/Llama-3.1-8B-Instruct")[0] == 1
+                                  "Qwen/Qwen3-30B-A3B")[0] == 1
 
 
 def test_5xx_and_timeouts_are_retried_a_bounded_number_of_times(hub, con, tmp_path, clock) -> None:
@@ -372,15 +379,16 @@ def test_per_repo_failures_keep_previous_data_and_the_run_continues(hub, con, tm
 
 
 def test_removed_only_after_a_complete_scan(hub, con, tmp_path, clock) -> None:
+    scope = dataclasses.replace(SCOPE, drop_after_scans=1)         # gone after one complete scan
     with hub.running():
-        run(hub, con, tmp_path, "r1", clock)
+        run(hub, con, tmp_path, "r1", clock, scope=scope)
         del hub.snapshot.repos["Qwen/Qwen2-0.5B-Instruct"]
         hub.add_fault("^/api/models$", status=400, times=1)        # one listing fails: partial scan
-        partial = run(hub, con, tmp_path, "r2", clock)
+        partial = run(hub, con, tmp_path, "r2", clock, scope=scope)
         assert partial.removed == 0
         gone = "Qwen/Qwen2-0.5B-Instruct"
         assert one(con, "SELECT removed_at FROM hub_models WHERE repo_id = ?", gone)[0] is None
-        full = run(hub, con, tmp_path, "r3", clock)
+        full = run(hub, con, tmp_path, "r3", clock, scope=scope)
     assert full.removed == 1
     assert one(con, "SELECT removed_at IS NOT NULL FROM hub_models WHERE repo_id = ?",
                "Qwen/Qwen2-0.5B-Instruct")[0]

@@ -12,10 +12,17 @@ with the file's size, commit and ETag on the 302 only (`X-Linked-Size`, `X-Repo-
 not rate-limited by the Hub's windows and is counted in its own bucket (`cdn`). Sources:
 catalog/fakehub/sample/README.md. `FakeHub(..., cdn=False)` serves LFS files from `resolve`
 directly (200/206), as the fake did before, for the tests that need it.
+
+Also as on huggingface.co (each with its source in catalog/fakehub/sample/README.md): the rate
+limits of a plan (`plan="anonymous" | "free" | "pro"`, the table in shared/reference/hub-api.md),
+opaque pagination cursors, a renamed repo's old id answered with a redirect to the new one,
+anonymous requests for a gated repo's files answered 401 (403 with a token not granted),
+`GET /api/models/{id}` without `trendingScore`, `childrenModelCount` only when expanded.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -36,7 +43,16 @@ LISTING_FIELDS = (
     "pipeline_tag", "library_name", "createdAt", "modelId",
 )
 WINDOW_SECONDS = 300
-QUOTAS = {"api": 1000, "resolvers": 5000, "pages": 200}  # free-token plan, per 5 minutes
+# Requests per 5-minute window and bucket, per plan (shared/reference/hub-api.md, "Rate limits").
+PLANS = {
+    "anonymous": {"api": 500, "resolvers": 3000, "pages": 100},
+    "free": {"api": 1000, "resolvers": 5000, "pages": 200},
+    "pro": {"api": 2500, "resolvers": 12000, "pages": 400},
+}
+QUOTAS = PLANS["free"]
+# Fields `GET /api/models/{id}` leaves out unless asked for with `expand=` (listings carry
+# trendingScore by default; childrenModelCount is only ever expanded).
+EXPAND_ONLY = ("trendingScore", "childrenModelCount")
 
 
 @dataclass
@@ -95,10 +111,14 @@ class FakeHub:
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         cdn: bool = True,
+        plan: str = "free",
     ) -> None:
         self.snapshot = snapshot
         self.cdn = cdn
-        self.quotas = dict(QUOTAS, **(quotas or {}))
+        if plan not in PLANS:
+            raise ValueError(f"unknown plan {plan!r}: one of {sorted(PLANS)}")
+        self.plan = plan
+        self.quotas = dict(PLANS[plan], **(quotas or {}))
         self.page_size = page_size
         self.latency = latency
         self.clock = clock
@@ -188,6 +208,7 @@ class _Base(BaseHTTPRequestHandler):
 
     hub: FakeHub
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True     # headers and body go out at once (no 40 ms delayed-ACK stall)
     _extra: dict[str, str]
     _record: RecordedRequest
     _fault: Fault | None
@@ -321,6 +342,20 @@ class _Handler(_Base):
             self._error(404, "RepoNotFound", f"Repository not found: {repo_id}")
         return repo
 
+    def _moved(self, repo_id: str, path: str) -> bool:
+        """A renamed repo's old id: a redirect to the same route under the new id, with a
+        relative Location as the Hub sends it (the query kept). True if answered."""
+        if repo_id in self.hub.snapshot.repos:
+            return False
+        new = self.hub.snapshot.current_id(repo_id)
+        if new is None:
+            return False
+        query = urlsplit(self.path).query
+        location = quote(path.replace(repo_id, new, 1)) + (f"?{query}" if query else "")
+        body = f"Temporary Redirect. Redirecting to {location}".encode()
+        self._reply(307, body, {"Location": location}, content_type="text/plain")
+        return True
+
     def _revision_ok(self, repo: Repo, rev: str) -> bool:
         if rev in ("main", repo.sha):
             return True
@@ -334,6 +369,8 @@ class _Handler(_Base):
         m = re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/(revision|tree|paths-info)/([^/]+)(/.*)?)?", path)
         if m:
             repo_id, action, rev, rest = m.groups()
+            if self._moved(repo_id, path):
+                return None
             repo = self._repo(repo_id)
             if repo is None or (rev and not self._revision_ok(repo, rev)):
                 return None
@@ -345,44 +382,68 @@ class _Handler(_Base):
                 return self._paths_info(repo)
         m = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
         if m and method in ("GET", "HEAD"):
+            if self._moved(m.group(1), path):
+                return None
             return self._resolve(*m.groups())
         return self._error(404, "NotFound", f"no route for {method} {path}")
 
     def _list_models(self, query: dict[str, list[str]]) -> None:
-        repos = list(self.hub.snapshot.repos.values())
+        snapshot = self.hub.snapshot
+        filters = query.get("filter", [])
+        repos = snapshot.with_tags(filters) if filters else list(snapshot.repos.values())
         if "author" in query:
             repos = [r for r in repos if r.id.split("/")[0] == query["author"][0]]
-        for tag in query.get("filter", []):
-            repos = [r for r in repos if tag in r.info.get("tags", []) or tag == r.info.get("pipeline_tag")]
         if "search" in query:
             needle = query["search"][0].lower()
             repos = [r for r in repos if needle in r.id.lower()]
         if "pipeline_tag" in query:
             repos = [r for r in repos if r.info.get("pipeline_tag") == query["pipeline_tag"][0]]
         sort = query.get("sort", [None])[0]
-        if sort:
-            repos.sort(key=lambda r: (r.info.get(sort) or 0, r.id), reverse=True)
-        else:
-            repos.sort(key=lambda r: r.id)
+        def key(r: Repo) -> list[Any]:
+            return [r.info.get(sort) or 0, r.id] if sort else [r.id]
+        repos.sort(key=key, reverse=bool(sort))
+        after = self._cursor(query)
+        if after is False:
+            return None
+        if after is not None:
+            repos = [r for r in repos if (key(r) < after if sort else key(r) > after)]
         limit = int(query["limit"][0]) if "limit" in query else self.hub.page_size
         size = max(1, min(limit, self.hub.page_size))
-        start = int(query.get("cursor", ["0"])[0])
-        page = repos[start : start + size]
+        page = repos[:size]
         expand = query.get("expand", []) + query.get("expand[]", [])
         items = [_listing_item(r.info, expand) for r in page]
         headers = {}
-        if start + size < len(repos):
-            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
-            params.append(("cursor", str(start + size)))
-            headers["Link"] = f'<{self.hub.url}/api/models?{urlencode(params)}>; rel="next"'
+        if len(repos) > size:
+            headers["Link"] = self._next_link("/api/models", query, key(page[-1]))
         self._json(items, headers)
+
+    def _cursor(self, query: dict[str, list[str]]) -> list[Any] | bool | None:
+        """The position a `cursor` names (None: the first page; False: a bad cursor, answered)."""
+        if "cursor" not in query:
+            return None
+        try:
+            after = json.loads(base64.urlsafe_b64decode(query["cursor"][0].encode()))["after"]
+            if isinstance(after, list):
+                return after
+        except (ValueError, KeyError, TypeError):
+            pass
+        self._error(400, "BadRequest", "Invalid cursor")
+        return False
+
+    def _next_link(self, path: str, query: dict[str, list[str]], last: list[Any]) -> str:
+        """`Link: <...&cursor=...>; rel="next"`. Real cursors are opaque strings (base64 of the
+        listing's position); ours encodes the last item's sort key the same way (reconstructed)."""
+        cursor = base64.urlsafe_b64encode(json.dumps({"after": last}).encode()).decode()
+        params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+        params.append(("cursor", cursor))
+        return f'<{self.hub.url}{quote(path)}?{urlencode(params)}>; rel="next"'
 
     def _model_info(self, repo: Repo, query: dict[str, list[str]]) -> None:
         expand = query.get("expand", []) + query.get("expand[]", [])
         if expand:
             return self._json({"_id": repo.info.get("_id"), "id": repo.id,
                                **{k: repo.info[k] for k in expand if k in repo.info}})
-        info = dict(repo.info)
+        info = {k: v for k, v in repo.info.items() if k not in EXPAND_ONLY}
         blobs = query.get("blobs", ["false"])[0] == "true"
         info["siblings"] = [_sibling(f, blobs) for f in sorted(repo.files.values(), key=lambda f: f.path)]
         return self._json(info)
@@ -405,14 +466,16 @@ class _Handler(_Base):
             if recursive or len(parts) == 1:
                 entries[f.path] = f.tree_entry()
         items = sorted(entries.values(), key=lambda e: e["path"])
-        start = int(query.get("cursor", ["0"])[0])
-        page = items[start : start + self.hub.page_size]
+        after = self._cursor(query)
+        if after is False:
+            return None
+        if after:
+            items = [e for e in items if e["path"] > after[0]]
+        page = items[: self.hub.page_size]
         headers = {}
-        if start + self.hub.page_size < len(items):
-            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
-            params.append(("cursor", str(start + self.hub.page_size)))
-            base = f"{self.hub.url}/api/models/{repo.id}/tree/{quote(repo.sha)}"
-            headers["Link"] = f'<{base}{"/" + prefix if prefix else ""}?{urlencode(params)}>; rel="next"'
+        if len(items) > self.hub.page_size:
+            base = f"/api/models/{repo.id}/tree/{repo.sha}{'/' + prefix if prefix else ''}"
+            headers["Link"] = self._next_link(base, query, [page[-1]["path"]])
         self._json(page, headers)
 
     def _paths_info(self, repo: Repo) -> None:
@@ -427,8 +490,13 @@ class _Handler(_Base):
             return
         if repo.info.get("gated") not in (None, False, "false"):
             auth = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            restricted = f"Access to model {repo_id} is restricted"
+            if not auth:        # anonymous: 401, as the Hub answers it (sample README)
+                return self._error(401, "GatedRepo", f"{restricted}. You must have access to it and be "
+                                   "authenticated to access it. Please log in.")
             if auth not in self.hub.granted_tokens:
-                return self._error(403, "GatedRepo", f"Access to model {repo_id} is restricted.")
+                return self._error(403, "GatedRepo", f"{restricted} and you are not in the authorized "
+                                   f"list. Visit {self.hub.url}/{repo_id} to ask for access.")
         f = repo.files.get(file_path)
         if f is None:
             return self._error(404, "EntryNotFound", f"{file_path} does not exist on {rev}")

@@ -11,14 +11,17 @@ from typing import Any
 from huggingface_hub import HfApi
 
 from catalog.hub import source
+from catalog.hub.discover import Derivative
 from catalog.hub.errors import HubError, classify
 
 
 @dataclass
 class GgufRepo:
     listing: dict[str, Any]
-    tree: list[dict[str, Any]] | None = None      # None: unchanged since the watermark
+    tree: list[dict[str, Any]] | None = None      # None: unchanged since the watermark, or not read
     source_url: str = ""                          # the listing it came from
+    attached_by: str = "tag"                      # tag | card | renamed | re-upload (lineage.py)
+    named: str | None = None                      # the id its tag or card named, when not the base
 
 
 @dataclass
@@ -44,7 +47,8 @@ class ModelBundle:
 
 def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str, Any] | None = None,
                  known: dict[tuple[str, str], str] | None = None,
-                 derivatives: Iterable[dict[str, Any]] = ()) -> ModelBundle:
+                 derivatives: Iterable[Derivative] = (), trusted: tuple[str, ...] = (),
+                 untrusted_trees: int | None = None) -> ModelBundle:
     """All Hub I/O for one base model; never raises for a Hub failure (see bundle.errors).
 
     When the base model is new or its listed sha differs from its watermark: model_info,
@@ -52,13 +56,14 @@ def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str
     builds of untrusted publishers). Otherwise no request for the base model itself.
     `derivatives` are the trusted publishers' GGUF repos that discover() attached to it (from
     listing pages, no request here). A GGUF repo's tree is read only when its listed sha
-    differs from its watermark.
+    differs from its watermark, and for the builds of publishers not in `trusted` only for the
+    `untrusted_trees` most downloaded (None: all); the others are kept as listed, without files.
     """
     known = known or {}
     bundle = ModelBundle(repo_id, source.model_url(api, repo_id), listing=listing, endpoint=api.endpoint)
-    pub_url = source.gguf_publisher_url
-    candidates = {g["id"]: GgufRepo(g, source_url=pub_url(api.endpoint, g["id"].split("/")[0]))
-                  for g in derivatives}
+    candidates = {d.listing["id"]: GgufRepo(d.listing, attached_by=d.attached_by, named=d.named,
+                                            source_url=source.gguf_publisher_url(api.endpoint, d.publisher))
+                  for d in derivatives}
     listed_sha = (listing or {}).get("sha")
     if listed_sha is None or known.get((repo_id, "model")) != listed_sha:
         try:
@@ -81,16 +86,34 @@ def fetch_bundle(api: HfApi, repo_id: str, cache_dir: Path, *, listing: dict[str
             listed = []
         url = derivative_listing_url(api.endpoint, repo_id)
         for gl in listed:
-            candidates.setdefault(gl["id"], GgufRepo(gl, source_url=url))
+            if gl["id"] in candidates:       # a trusted repo: the derivative listing adds its `gguf`
+                candidates[gl["id"]].listing = {**gl, **candidates[gl["id"]].listing}
+            else:
+                candidates[gl["id"]] = GgufRepo(gl, source_url=url)
+    worthy = tree_worthy(candidates, trusted, untrusted_trees)
     for gguf in candidates.values():
         gl = gguf.listing
-        if known.get((gl["id"], "gguf")) != gl.get("sha"):
+        if known.get((gl["id"], "gguf")) != gl.get("sha") and gl["id"] in worthy:
             try:
                 gguf.tree = source.fetch_tree(api, gl["id"], gl["sha"])
             except Exception as exc:
                 bundle.errors.append(classify(gl["id"], exc))
         bundle.gguf_repos.append(gguf)
     return bundle
+
+
+def is_trusted(repo_id: str, trusted: tuple[str, ...]) -> bool:
+    return repo_id.split("/")[0].lower() in {p.lower() for p in trusted}
+
+
+def tree_worthy(candidates: dict[str, GgufRepo], trusted: tuple[str, ...],
+                untrusted_trees: int | None) -> set[str]:
+    """The GGUF repos whose files are worth a tree request: every trusted publisher's, and the
+    `untrusted_trees` most downloaded of the others (None: all of them)."""
+    ids = sorted(candidates, key=lambda g: (-(candidates[g].listing.get("downloads") or 0), g))
+    others = [g for g in ids if not is_trusted(g, trusted)]
+    keep = others if untrusted_trees is None else others[:untrusted_trees]
+    return {g for g in ids if is_trusted(g, trusted)} | set(keep)
 
 
 def derivative_listing_url(endpoint: str, base: str) -> str:

@@ -15,17 +15,23 @@ from typing import Any
 from urllib.parse import quote
 
 from huggingface_hub import HfApi
-from huggingface_hub.errors import RemoteEntryNotFoundError
+from huggingface_hub.errors import GatedRepoError, RemoteEntryNotFoundError, RepositoryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from catalog.files import atomic_write
 from catalog.hub import validate
 
 # Fields a listing page carries per repo: enough to detect a change (sha, lastModified) and
-# to refresh the counters of unchanged repos without any detail request.
+# to refresh the counters of unchanged repos without any detail request. trendingScore and
+# childrenModelCount are listing-only: `GET /api/models/{id}` leaves them out.
 LISTING_EXPAND = ["sha", "lastModified", "createdAt", "downloads", "likes", "tags",
-                  "pipeline_tag", "gated", "author", "trendingScore", "cardData"]
-GGUF_EXPAND = ["sha", "lastModified", "downloads", "likes", "author", "gated", "tags", "gguf"]
+                  "pipeline_tag", "gated", "author", "trendingScore", "childrenModelCount", "cardData"]
+# A trusted publisher's GGUF repos, listed every run: no `gguf` (it carries the chat template,
+# ~20 kB a repo: a page of 40 grows from ~50 kB to ~850 kB), tags name the base models.
+PUBLISHER_EXPAND = ["sha", "lastModified", "downloads", "likes", "author", "gated", "tags"]
+# One base model's derivatives, listed when the base is new or changed: `gguf` kept (its
+# `total` is a parameter-count candidate), its chat template dropped before anything is kept.
+GGUF_EXPAND = [*PUBLISHER_EXPAND, "gguf"]
 
 
 class ConfigError(ValueError):
@@ -82,7 +88,7 @@ def list_exact(api: HfApi, repo_id: str) -> dict[str, Any] | None:
 def list_gguf_publisher(api: HfApi, publisher: str) -> list[dict[str, Any]]:
     """Every GGUF repo of one (trusted) publisher, with sha, tags and gguf: one API request per
     page of up to 1,000 repos. Their `base_model:quantized:{id}` tags name their base models."""
-    found = api.list_models(author=publisher, filter="gguf", expand=GGUF_EXPAND)
+    found = api.list_models(author=publisher, filter="gguf", expand=PUBLISHER_EXPAND)
     return [jsonable(m) for m in found]
 
 
@@ -99,7 +105,37 @@ def quantized_bases(listing: dict[str, Any]) -> list[str]:
 def find_gguf_repos(api: HfApi, base_repo_id: str) -> list[dict[str, Any]]:
     """GGUF derivatives of a base model: one listing call (plus pages), sha and gguf included."""
     found = api.list_models(filter=["gguf", f"base_model:quantized:{base_repo_id}"], expand=GGUF_EXPAND)
-    return [jsonable(m) for m in found]
+    return [without_chat_template(jsonable(m)) for m in found]
+
+
+def without_chat_template(entry: dict[str, Any]) -> dict[str, Any]:
+    """A listing entry without `gguf.chat_template` (kilobytes of Jinja nothing here reads)."""
+    gguf = entry.get("gguf")
+    if isinstance(gguf, dict) and "chat_template" in gguf:
+        entry = {**entry, "gguf": {k: v for k, v in gguf.items() if k != "chat_template"}}
+    return entry
+
+
+def look_up(api: HfApi, repo_id: str) -> tuple[str | None, list[str]]:
+    """Where an id lives now and what its card's `base_model` names: one `model_info` request
+    (the Hub redirects a renamed repo's old id to the new one; the client follows it). A repo
+    that does not exist answers (None, []), a gated one (repo_id, []); other failures propagate."""
+    try:
+        info = jsonable(api.model_info(repo_id, expand=["cardData"]))
+    except GatedRepoError:
+        return repo_id, []
+    except RepositoryNotFoundError:
+        return None, []
+    current = validate.repo_id(info.get("id"), repo_id)
+    named = (info.get("card_data") or {}).get("base_model") or []
+    named = [named] if isinstance(named, str) else named
+    bases = []
+    for base in named if isinstance(named, list) else []:
+        try:
+            bases.append(validate.repo_id(base, repo_id))
+        except validate.UnsafeHubValue:
+            continue                          # a card's free text, not an id: nothing to follow
+    return current, bases
 
 
 # -- details ---------------------------------------------------------------------------------
@@ -112,7 +148,7 @@ def fetch_model_info(api: HfApi, repo_id: str) -> dict[str, Any]:
     return info
 
 
-def _config_cache_path(cache_dir: Path, repo_id: str, sha: str) -> Path:
+def config_cache_path(cache_dir: Path, repo_id: str, sha: str) -> Path:
     """`configs/{namespace}/{name}/{sha}.json`: both parts checked, so it stays in cache_dir."""
     validate.repo_id(repo_id)
     return Path(cache_dir) / "configs" / repo_id / f"{validate.commit_sha(sha, repo_id)}.json"
@@ -145,7 +181,7 @@ def fetch_config(api: HfApi, repo_id: str, sha: str, cache_dir: Path) -> dict[st
     Returns None when the repo has no config.json (GGUF-only repos); raises ConfigError when
     it exists but is not a JSON object; Hub errors (gated, missing) propagate.
     """
-    path = _config_cache_path(cache_dir, repo_id, sha)
+    path = config_cache_path(cache_dir, repo_id, sha)
     if path.exists():
         return parse_config(repo_id, path.read_bytes())
     url = f"{api.endpoint}/{repo_id}/resolve/{quote(sha, safe='')}/config.json"

@@ -14,6 +14,7 @@ from catalog.hub import resolve, source
 from catalog.hub.attention import attention_rows
 from catalog.hub.discover import Discovery
 from catalog.hub.fetch import ModelBundle, derivative_listing_url
+from catalog.hub.lineage import Alias
 from catalog.hub.params import gguf_candidate, resolve_params
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,31 @@ def load_watermarks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str
     """{(repo_id, 'model' | 'gguf'): sha} of every settled repo."""
     rows = con.execute("SELECT repo_id, kind, sha FROM hub_watermarks").fetchall()
     return {(r, k): s for r, k, s in rows}
+
+
+def load_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, Alias]:
+    """{lower-case id: Alias} of every id looked up in an earlier run (cached forever)."""
+    rows = con.execute("SELECT alias_key, named, repo_id, base_models FROM hub_aliases").fetchall()
+    return {key: Alias(named, repo_id, tuple(bases or ())) for key, named, repo_id, bases in rows}
+
+
+def _listing_only(con: duckdb.DuckDBPyConnection, repo_id: str, info: dict[str, Any],
+                  listing: dict[str, Any] | None) -> dict[str, Any]:
+    """trending_score and children_count: `GET /api/models/{id}` leaves them out, so they come
+    from this run's listing entry, else from the row we had (never replaced by nothing)."""
+    row = con.execute("SELECT trending_score, children_count FROM hub_models WHERE repo_id = ?",
+                      [repo_id]).fetchone() or (None, None)
+    listing = listing or {}
+    values = {}
+    for (key, info_key), stored in zip((("trending_score", "trending_score"),
+                                        ("children_count", "children_model_count")), row, strict=True):
+        for value in (info.get(info_key), listing.get(info_key), stored):
+            if value is not None:
+                values[key] = value
+                break
+        else:
+            values[key] = None
+    return values
 
 
 def _last_config(con: duckdb.DuckDBPyConnection, repo_id: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -37,11 +63,16 @@ def _last_config(con: duckdb.DuckDBPyConnection, repo_id: str) -> tuple[dict[str
     return json.loads(row[0]), row[1]
 
 
+def _watermark_row(repo_id: str, kind: str, sha: str, last_modified: Any, status: str,
+                   run_id: str) -> dict[str, Any]:
+    return {"repo_id": repo_id, "kind": kind, "sha": sha, "last_modified": last_modified,
+            "status": status, "run_id": run_id, "checked_at": store.now()}
+
+
 def _watermark(con: duckdb.DuckDBPyConnection, repo_id: str, kind: str, sha: str,
                last_modified: Any, status: str, run_id: str) -> None:
-    store.insert_rows(con, "hub_watermarks", [{
-        "repo_id": repo_id, "kind": kind, "sha": sha, "last_modified": last_modified,
-        "status": status, "run_id": run_id, "checked_at": store.now()}], replace=True)
+    upsert(con, "hub_watermarks", [_watermark_row(repo_id, kind, sha, last_modified, status, run_id)],
+           replace=True)
 
 
 def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
@@ -60,9 +91,12 @@ def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
         if bundle.info is None and bundle.listing and bundle.unchanged:
             lst = bundle.listing
             con.execute(
-                """UPDATE hub_models SET downloads = ?, likes = ?, trending_score = ?, removed_at = NULL
+                """UPDATE hub_models SET downloads = ?, likes = ?,
+                          trending_score = coalesce(?, trending_score),
+                          children_count = coalesce(?, children_count), removed_at = NULL
                    WHERE repo_id = ?""",
-                [lst.get("downloads"), lst.get("likes"), lst.get("trending_score"), repo_id])
+                [lst.get("downloads"), lst.get("likes"), lst.get("trending_score"),
+                 lst.get("children_model_count"), repo_id])
         if bundle.info is not None:
             _store_model(con, bundle, run_id, fetched_at, counts)
         if bundle.gguf_listed or bundle.gguf_repos:
@@ -88,8 +122,10 @@ def _store_model(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
         gguf = gguf or gguf_candidate(g.listing.get("gguf"), g.listing["id"])
     params = resolve_params(info.get("safetensors"), config, gguf)
     provenance = {"source_url": bundle.source_url, "fetched_at": fetched_at, "run_id": run_id}
-    row = resolve.model_row(info, config, params, config_sha)
-    store.insert_rows(con, "hub_models", [{**row, **provenance, "removed_at": None}], replace=True)
+    row = {**resolve.model_row(info, config, params, config_sha),
+           **_listing_only(con, repo_id, info, bundle.listing)}
+    store.insert_rows(con, "hub_models", [{**row, **provenance, "removed_at": None, "missed_scans": 0}],
+                      replace=True)
     con.execute("DELETE FROM param_candidates WHERE repo_id = ?", [repo_id])
     store.insert_rows(con, "param_candidates", [
         {**c, "run_id": run_id, "fetched_at": fetched_at}
@@ -121,23 +157,27 @@ def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
             [base]).fetchall()]
         for gone in set(previous) - listed:
             con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE gguf_repo_id = ?", [fetched_at, gone])
+    ids = [g.listing["id"] for g in bundle.gguf_repos] or [""]
+    existing = {r[0]: r[1:] for r in con.execute(
+        """SELECT gguf_repo_id, tree_sha, gguf_total_params, gguf_architecture, gguf_context_length
+           FROM hub_gguf_repos WHERE list_contains(?, gguf_repo_id)""", [ids]).fetchall()}
+    repo_rows, file_rows, marks = [], [], []
     for g in bundle.gguf_repos:
         gl, gid = g.listing, g.listing["id"]
-        gguf_meta = gl.get("gguf") or {}
         publisher = gl.get("author") or gid.split("/")[0]
-        existing = con.execute("SELECT tree_sha FROM hub_gguf_repos WHERE gguf_repo_id = ?", [gid]).fetchone()
-        tree_sha = existing[0] if existing else None
+        tree_sha, *had = existing.get(gid, (None, None, None, None))
+        # `gguf` comes with the derivative listing only (docs/hub.md): else keep what we had
+        gguf_meta = gl.get("gguf") or dict(zip(("total", "architecture", "context_length"), had, strict=True))
         if g.tree is not None:
             url = f"{bundle.endpoint}/api/models/{gid}/tree/{gl['sha']}?recursive=true"
             store.record_raw(con, run_id=run_id, repo_id=gid, repo_sha=gl["sha"], kind="tree",
                              source_url=url, payload=g.tree)
-            rows = resolve.gguf_file_rows(gid, base, gl["sha"], g.tree)
             con.execute("DELETE FROM hub_gguf_files WHERE gguf_repo_id = ?", [gid])
             extra = {"source_url": url, "fetched_at": fetched_at, "run_id": run_id}
-            counts["gguf_files"] += store.insert_rows(con, "hub_gguf_files", [{**r, **extra} for r in rows])
+            file_rows += [{**r, **extra} for r in resolve.gguf_file_rows(gid, base, gl["sha"], g.tree)]
             tree_sha = gl["sha"]
-            _watermark(con, gid, "gguf", gl["sha"], gl.get("last_modified"), "ok", run_id)
-        store.insert_rows(con, "hub_gguf_repos", [{
+            marks.append(_watermark_row(gid, "gguf", gl["sha"], gl.get("last_modified"), "ok", run_id))
+        repo_rows.append({
             "gguf_repo_id": gid, "base_repo_id": base, "publisher": publisher, "sha": gl["sha"],
             "last_modified": gl.get("last_modified"), "downloads": gl.get("downloads"),
             "likes": gl.get("likes"), "trusted_rank": resolve.trusted_rank(publisher, trusted),
@@ -145,8 +185,28 @@ def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
             "gguf_architecture": gguf_meta.get("architecture"),
             "gguf_context_length": gguf_meta.get("context_length"), "tree_sha": tree_sha,
             "source_url": g.source_url, "fetched_at": fetched_at, "run_id": run_id, "removed_at": None,
-        }], replace=True)
+            "attached_by": g.attached_by, "attached_via": g.named,
+        })
+    counts["gguf_files"] += upsert(con, "hub_gguf_files", file_rows)
+    upsert(con, "hub_watermarks", marks, replace=True)
+    upsert(con, "hub_gguf_repos", repo_rows, replace=True)
     _mark_canonical(con, base)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], *,
+           replace: bool = False, chunk: int = 500) -> int:
+    """Insert many dict rows (same keys) in few statements: one multi-row VALUES per `chunk`
+    rows. DuckDB's executemany costs ~2 ms a row; a popular base has hundreds of builds."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        con.execute(f"{verb} {table} ({', '.join(columns)}) VALUES {', '.join(one for _ in part)}",
+                    [row[c] for row in part for c in columns])
+    return len(rows)
 
 
 def _mark_canonical(con: duckdb.DuckDBPyConnection, base: str) -> None:
@@ -163,9 +223,12 @@ def _mark_canonical(con: duckdb.DuckDBPyConnection, base: str) -> None:
                 [canonical, base])
 
 
-def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: str) -> int:
-    """Record the scan; after a complete one, mark base models it no longer lists removed.
-    Returns how many were marked. A partial scan (a listing failed) removes nothing.
+def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: str,
+                     drop_after_scans: int = 1) -> int:
+    """Record the scan and the look-ups it made; after a complete scan, count one more missed
+    scan for each tracked base model outside the scope, and mark removed those that have missed
+    `drop_after_scans` complete scans in a row (a model back in scope starts again at 0).
+    Returns how many were marked. A partial scan (a listing failed) counts and removes nothing.
 
     Likewise per trusted GGUF publisher: after its listing completed, its GGUF repos that the
     listing no longer shows are marked removed (and their base models' canonical build redone);
@@ -176,16 +239,26 @@ def finish_discovery(con: duckdb.DuckDBPyConnection, found: Discovery, run_id: s
         for err in found.errors:
             store.record_error(con, run_id=run_id, source="hub", subject=err.subject,
                                error=err.message, error_type=err.kind)
+        store.insert_rows(con, "hub_aliases", [{
+            "alias_key": a.named.lower(), "named": a.named, "repo_id": a.repo_id,
+            "base_models": list(a.base_models), "fetched_at": now, "run_id": run_id,
+            "source_url": f"{found.endpoint}/api/models/{a.named}?expand=cardData"}
+            for a in found.looked_up], replace=True)
         if found.complete:
-            live = [r[0] for r in con.execute(
-                "SELECT repo_id FROM hub_models WHERE removed_at IS NULL").fetchall()]
-            for repo_id in set(live) - set(found.listings) - found.protected:
+            in_scope = [*found.listings, *found.protected] or [""]      # a typed, never-empty list
+            con.execute("UPDATE hub_models SET missed_scans = 0 WHERE removed_at IS NULL"
+                        " AND list_contains(?, repo_id)", [in_scope])
+            con.execute("UPDATE hub_models SET missed_scans = coalesce(missed_scans, 0) + 1"
+                        " WHERE removed_at IS NULL AND NOT list_contains(?, repo_id)", [in_scope])
+            for (repo_id,) in con.execute(
+                    "SELECT repo_id FROM hub_models WHERE removed_at IS NULL AND missed_scans >= ?",
+                    [drop_after_scans]).fetchall():
                 con.execute("UPDATE hub_models SET removed_at = ? WHERE repo_id = ?", [now, repo_id])
                 con.execute("UPDATE hub_gguf_repos SET removed_at = ? WHERE base_repo_id = ?"
                             " AND removed_at IS NULL", [now, repo_id])
                 removed += 1
         gguf_removed, bases = 0, set()
-        attached = {g["id"] for items in found.derivatives.values() for g in items}
+        attached = {d.listing["id"] for items in found.derivatives.values() for d in items}
         for publisher, items in found.gguf_listings.items():
             # repo_id of a publisher listing: the publisher (a per-base listing: the base model).
             # Kept: the entries of repos attached to a base in scope (a publisher lists thousands).

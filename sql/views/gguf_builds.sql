@@ -1,6 +1,7 @@
 -- One row per GGUF build (shards summed) of a base model; `canonical` picks one complete build
 -- per (repo_id, quant) deterministically: complete builds first, then the hub's canonical GGUF
--- repo (hub_gguf_repos.is_canonical), then GGUF repo id, then path.
+-- repo (hub_gguf_repos.is_canonical), then GGUF repo id, then path. attached_by: how the build's
+-- repo was attached to the base model (tag | card | renamed | re-upload; docs/hub.md).
 CREATE OR REPLACE VIEW gguf_builds AS
 WITH files AS (
     SELECT base_repo_id AS repo_id, gguf_repo_id, quant,
@@ -17,7 +18,7 @@ WITH files AS (
     GROUP BY repo_id, gguf_repo_id, quant, build
 )
 SELECT b.repo_id, b.gguf_repo_id, b.quant, b.build, b.file_size_bytes, b.shard_files, b.shard_count,
-       b.shard_files = b.shard_count AS complete,
+       b.shard_files = b.shard_count AS complete, r.attached_by,
        row_number() OVER (PARTITION BY b.repo_id, b.quant
                           ORDER BY (b.shard_files = b.shard_count) DESC, coalesce(r.is_canonical, false) DESC,
                                    b.gguf_repo_id, b.build) = 1

@@ -4,6 +4,8 @@
 --   build_path     the path without its shard suffix: one value per build
 --   build_size_bytes  sum of the build's shard sizes (= size_bytes for single files)
 --   is_canonical   the file's repo is its base model's canonical GGUF repo (docs/hub.md)
+--   attached_by    how the repo was attached to its base model: tag | card | renamed | re-upload
+--   attached_via   the id its tag or card named, when that is not the base model itself
 CREATE OR REPLACE VIEW gguf_files AS
 WITH files AS (
     SELECT f.*, gguf_build_path(f.path) AS build_path
@@ -14,6 +16,8 @@ SELECT
     f.base_repo_id,
     r.publisher,
     r.is_canonical,
+    r.attached_by,
+    r.attached_via,
     f.path,
     f.build_path,
     f.quant,
