@@ -33,6 +33,12 @@ SECTIONS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch):
+    """Piped output is 160 columns unless $COLUMNS says otherwise, and xdist workers set it to 80."""
+    monkeypatch.setenv("COLUMNS", "160")
+
+
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()

@@ -41,10 +41,10 @@ def test_demo_is_the_first_command_of_a_fresh_clone(tmp_path):
 
 
 def readme_commands(readme: Path) -> list[str]:
-    """The README's `.venv/bin/fitcat` lines (continuations joined), `serve` aside."""
+    """The README's `.venv/bin/fitcat` lines (continuations joined), `serve` and `--serve` aside."""
     blocks = re.findall(r"```sh\n(.*?)```", readme.read_text(), flags=re.S)
     lines = "\n".join(blocks).replace("\\\n", " ").splitlines()
-    return [line for line in lines if line.startswith(".venv/bin/fitcat") and " serve" not in line]
+    return [line for line in lines if line.startswith(".venv/bin/fitcat") and "serve" not in line]
 
 
 def test_refresh_without_network_fails_fast_on_a_fresh_clone(tmp_path):

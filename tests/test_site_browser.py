@@ -24,6 +24,7 @@ from test_site import V4_HTML, build_without_catalogue, release_copy
 
 from catalog.exports.page.matrix import fits
 from catalog.site import charts as chart_data
+from catalog.site.fmt import band
 from catalog.site.serve import server
 
 pytestmark = pytest.mark.slow
@@ -200,7 +201,11 @@ def test_the_three_charts_render_with_the_expected_series(site, browser):
     assert x_axis == "logarithmic"
 
     quant_sets = states["chart-quants"]["datasets"]
-    assert [d["label"] for d in quant_sets] == ["Memory needed (GB)", "Bits per weight"]   # no bands exported
+    bands = [band(q, "vram_gb") for q in page["quantizations"]]
+    assert all(bands), "every quant of this page carries its p10-p90 band"
+    assert [d["label"] for d in quant_sets] == ["Memory needed (GB)", "Error band, p10–p90 (GB)",
+                                                "Bits per weight"]
+    assert quant_sets[1]["data"] == [list(b) for b in bands]
     assert states["chart-quants"]["labels"] == [q["quant"] for q in page["quantizations"]]
 
     speed = states["chart-speed"]

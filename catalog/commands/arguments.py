@@ -182,12 +182,13 @@ def listen_port(text: str) -> int:
 
 
 def address(text: str) -> str:
-    """A scheduler address with a host and a port: tcp://10.0.0.5:8786."""
+    """A scheduler address with a host and a port (tcp://10.0.0.5:8786), or an in-process
+    cluster's inproc://host/pid/n."""
     from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(text.strip() if "://" in text else f"tcp://{text.strip()}")
-        has_port = parts.port is not None
+        has_port = parts.port is not None or parts.scheme == "inproc"
     except ValueError:
         has_port = False
     if not has_port or not parts.hostname:
