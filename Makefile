@@ -36,7 +36,7 @@ browser:
 ## test: lint and the whole test suite, offline (after testdata and browser)
 test: $(STAMP) testdata browser
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 ## bench: the benchmarks at a size that runs in minutes (docs/performance.md has the full-size runs)
 bench: $(STAMP)

@@ -68,13 +68,44 @@ def fake_hub(sample_snapshot: Snapshot) -> Iterator[FakeHub]:
         yield hub
 
 
+SAMPLE_SCOPE = ('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n'
+                "[gguf]\nread_headers = false   # the sample's files carry sizes, not header bytes\n")
+
+
 @pytest.fixture
 def settings_file(tmp_path: Path) -> Path:
     """A scope covering the sample Hub's base models by author listing."""
     path = tmp_path / "fitcat.toml"
-    path.write_text('[hub]\nauthors = ["deepseek-ai", "meta-llama", "Qwen"]\nper_author = 10\n'
-                    "[gguf]\nread_headers = false   # the sample's files carry sizes, not header bytes\n")
+    path.write_text(SAMPLE_SCOPE)
     return path
+
+
+@pytest.fixture(scope="session")
+def first_night(prefect_harness, tmp_path_factory) -> Path:
+    """One clean night of the real flow against the sample Hub (scope: `settings_file`), run once
+    per worker: `data/catalog.duckdb` with its ledger and Hub cache, and `out/`."""
+    from flows.nightly import run_nightly
+
+    root = tmp_path_factory.mktemp("first-night")
+    (root / "fitcat.toml").write_text(SAMPLE_SCOPE)
+    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+    hub.granted_tokens.add("hf_granted")
+    with pytest.MonkeyPatch.context() as mp, hub.running() as url:
+        mp.setenv("HF_TOKEN", "hf_granted")
+        summary = run_nightly(db_path=str(root / "data" / "catalog.duckdb"), exports_dir=str(root / "out"),
+                              endpoint=url, settings_path=str(root / "fitcat.toml"), vendor_pages=False)
+    assert summary.status == "completed", summary.errors
+    return root
+
+
+@pytest.fixture
+def after_first_night(first_night: Path, tmp_path: Path) -> Path:
+    """`tmp_path` as the first night left it (a copy: lock files aside, `out/latest` is a relative
+    link), for tests whose subject is the night after. Their own fake Hub serves the same sample."""
+    for folder in ("data", "out"):
+        shutil.copytree(first_night / folder, tmp_path / folder, symlinks=True,
+                        ignore=shutil.ignore_patterns("*.lock", ".lock"))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 from catalog.fakehub import FakeHub
 from flows.nightly import nightly_refresh, run_nightly
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]  # each runs the flow
 SENTINEL = "hf_SENTINEL_do_not_leak_4f1c"
 
 

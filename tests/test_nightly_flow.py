@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -11,17 +12,17 @@ import pytest
 from catalog.fakehub import FakeHub
 from flows.nightly import run_nightly
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]  # each runs the flow
 
 
 def _run(tmp_path: Path, hub: FakeHub, settings: Path, monkeypatch, token: str = "hf_granted"):
     monkeypatch.setenv("HF_TOKEN", token)
-    return run_nightly(db_path=str(tmp_path / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
+    return run_nightly(db_path=str(tmp_path / "data" / "catalog.duckdb"), exports_dir=str(tmp_path / "out"),
                            endpoint=hub.url, settings_path=str(settings), vendor_pages=False)
 
 
 def _query(tmp_path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -30,7 +31,7 @@ def _query(tmp_path: Path, sql: str) -> list[tuple]:
 
 def _rows(tmp_path: Path, sql: str) -> list[dict]:
     """Rows as dicts, so a failing comparison names the column that differs."""
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True)
     try:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
@@ -75,8 +76,7 @@ def test_flow_discovers_stores_computes_and_exports(tmp_path, fake_hub, settings
     assert {m["id"] for m in exported["models"]} == models
 
 
-def test_second_run_is_idempotent(tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+def test_second_run_is_idempotent(tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     first = _published(tmp_path)
     rows = _query(tmp_path, "SELECT * EXCLUDE (fetched_at, run_id) FROM hub_models ORDER BY repo_id")
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
@@ -85,9 +85,8 @@ def test_second_run_is_idempotent(tmp_path, fake_hub, settings_file, monkeypatch
 
 
 def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
-    tmp_path, fake_hub, settings_file, monkeypatch
+    tmp_path, after_first_night, fake_hub, settings_file, monkeypatch
 ):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     before = _rows(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
     live = "SELECT count(*) FROM hub_models WHERE removed_at IS NULL"
     n_models = _query(tmp_path, live)[0][0]
@@ -107,6 +106,8 @@ def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
     # (the new commit's model_info itself was fine, so sha and fetch time move on).
     after = _rows(tmp_path, "SELECT * FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'")
     changed = {k: (before[0][k], v) for k, v in after[0].items() if before[0][k] != v}
+    if "source_url" in changed:                        # the first night's fake Hub had another port
+        assert len({urlsplit(url).path for url in changed.pop("source_url")}) == 1
     assert set(changed) <= {"sha", "fetched_at", "run_id"}, changed
     errors = _query(tmp_path, "SELECT subject, error_type FROM source_errors "
                               f"WHERE run_id = '{summary.run_id}'")
@@ -115,17 +116,16 @@ def test_bad_config_and_gated_repo_are_reported_per_repo_and_old_data_stays(
     assert _query(tmp_path, live)[0][0] == n_models   # nobody was dropped for failing once
 
 
-def test_config_of_a_commit_is_read_once_and_cached(tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+def test_config_of_a_commit_is_read_once_and_cached(
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     fake_hub.reset_log()
     _run(tmp_path, fake_hub, settings_file, monkeypatch)
     assert not [r for r in fake_hub.requests if r.path.endswith("/config.json")]
 
 
 def test_a_model_failing_a_data_check_is_quarantined_and_the_rest_is_published(
-    tmp_path, fake_hub, settings_file, monkeypatch
+    tmp_path, after_first_night, fake_hub, settings_file, monkeypatch
 ):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     small = ("SELECT quant, file_size_bytes FROM quantizations "
              "WHERE repo_id = 'Qwen/Qwen2-0.5B-Instruct' ORDER BY 1")
     before = _query(tmp_path, small)
@@ -152,12 +152,11 @@ def test_a_model_failing_a_data_check_is_quarantined_and_the_rest_is_published(
 
 
 def test_catalogue_wide_breakage_blocks_publishing_and_keeps_the_published_catalogue(
-    tmp_path, fake_hub, settings_file, monkeypatch
+    tmp_path, after_first_night, fake_hub, settings_file, monkeypatch
 ):
     from catalog import checks
 
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    published = (tmp_path / "catalog.duckdb").read_bytes()
+    published = (tmp_path / "data" / "catalog.duckdb").read_bytes()
     exported = (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes()
     folder = tmp_path / "checks"
     folder.mkdir()
@@ -173,9 +172,9 @@ def test_catalogue_wide_breakage_blocks_publishing_and_keeps_the_published_catal
     assert summary.status == "failed" and not summary.published
     assert summary.checks["zz_catalogue"] == 1
     assert any("too few models" in e["error"] for e in summary.errors)
-    assert (tmp_path / "catalog.duckdb").read_bytes() == published
+    assert (tmp_path / "data" / "catalog.duckdb").read_bytes() == published
     assert (tmp_path / "out" / "latest" / "quantizations.csv").read_bytes() == exported
-    rejected = duckdb.connect(str(tmp_path / "catalog.rejected.duckdb"), read_only=True)
+    rejected = duckdb.connect(str(tmp_path / "data" / "catalog.rejected.duckdb"), read_only=True)
     assert rejected.execute("SELECT likes FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'"
                             ).fetchone()[0] == 4242
     rejected.close()

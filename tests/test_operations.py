@@ -18,6 +18,8 @@ from catalog import checks
 from catalog.exports.validate import validate_release
 from catalog.fakehub import FakeHub
 
+pytestmark = pytest.mark.slow  # real processes: the flow, Prefect, signals
+
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 120.0   # seconds any one wait may take before the test fails (not a timing assertion)
 
@@ -33,7 +35,7 @@ def api_url(prefect_harness) -> str:
 def _refresh(tmp_path: Path, hub: FakeHub, settings: Path, api_url: str) -> subprocess.Popen:
     env = {**os.environ, "PREFECT_API_URL": api_url, "HF_TOKEN": "hf_granted", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "catalog.cli", "--db", str(tmp_path / "catalog.duckdb"), "refresh",
+        [sys.executable, "-m", "catalog.cli", "--db", str(tmp_path / "data" / "catalog.duckdb"), "refresh",
          "--endpoint", hub.url, "--settings", str(settings), "--out", str(tmp_path / "out"),
          "--skip-vendor-pages"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=env,
@@ -58,7 +60,7 @@ def _kill_when(proc: subprocess.Popen, marker: str) -> bool:
 
 
 def _assert_published_intact(tmp_path: Path) -> None:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True)
     try:
         results = checks.run_checks(con)
         assert all(r.passed for r in results), [(r.name, r.error, r.violations[:2]) for r in results]
@@ -76,10 +78,9 @@ def _settle(tmp_path: Path, fake_hub: FakeHub, settings: Path, api_url: str) -> 
 
 @pytest.mark.parametrize("kill_at", ["fetch", "stage: data checks", "stage: export", "stage: publish"])
 def test_a_refresh_killed_at_any_stage_leaves_the_published_catalogue_valid(
-    tmp_path, fake_hub, settings_file, api_url, kill_at
+    tmp_path, after_first_night, fake_hub, settings_file, api_url, kill_at
 ):
-    _settle(tmp_path, fake_hub, settings_file, api_url)
-    published = (tmp_path / "catalog.duckdb").read_bytes()
+    published = (tmp_path / "data" / "catalog.duckdb").read_bytes()
     latest = os.readlink(tmp_path / "out" / "latest")
 
     fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct")
@@ -102,7 +103,7 @@ def test_a_refresh_killed_at_any_stage_leaves_the_published_catalogue_valid(
     # Killed before the database swap: byte for byte the old catalogue; after it: the new one,
     # whole. Either way it opens, passes every data check, and the exports validate.
     if kill_at != "stage: publish":
-        assert (tmp_path / "catalog.duckdb").read_bytes() == published
+        assert (tmp_path / "data" / "catalog.duckdb").read_bytes() == published
     if kill_at in ("fetch", "stage: data checks"):
         assert os.readlink(tmp_path / "out" / "latest") == latest
     _assert_published_intact(tmp_path)
@@ -110,9 +111,9 @@ def test_a_refresh_killed_at_any_stage_leaves_the_published_catalogue_valid(
     # The next run cleans up the leftovers and publishes the change.
     _settle(tmp_path, fake_hub, settings_file, api_url)
     _assert_published_intact(tmp_path)
-    assert not list(tmp_path.glob("*.next.duckdb*"))
+    assert not list((tmp_path / "data").glob("*.next.duckdb*"))
     assert not list((tmp_path / "out" / "releases").glob(".staging-*"))
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True)
     sha = con.execute("SELECT sha FROM hub_models WHERE repo_id = 'Qwen/Qwen2.5-7B-Instruct'").fetchone()[0]
     con.close()
     assert sha == fake_hub.snapshot.repos["Qwen/Qwen2.5-7B-Instruct"].sha
@@ -128,10 +129,9 @@ for line in sys.stdin:
 
 
 def test_an_analyst_holding_the_catalogue_open_neither_blocks_nor_sees_a_half_refresh(
-    tmp_path, fake_hub, settings_file, api_url
+    tmp_path, after_first_night, fake_hub, settings_file, api_url
 ):
-    _settle(tmp_path, fake_hub, settings_file, api_url)
-    db_file = str(tmp_path / "catalog.duckdb")
+    db_file = str(tmp_path / "data" / "catalog.duckdb")
     analyst = subprocess.Popen([sys.executable, "-c", ANALYST, db_file], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     assert analyst.stdout.readline().strip() == "ready"

@@ -54,9 +54,8 @@ def _files_outside(root: Path, *allowed: str) -> list[str]:
 
 
 # -- upstream values that become paths, sizes, loop bounds ----------------------------------
-def test_a_hostile_commit_sha_never_becomes_a_path(tmp_path, fake_hub, settings_file, monkeypatch):
-    first = _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    assert first.status == "completed", first.errors
+def test_a_hostile_commit_sha_never_becomes_a_path(
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     good_sha = _query(tmp_path, "SELECT sha FROM hub_models WHERE repo_id = ?", [SMALL])[0][0]
     fake_hub.snapshot.touch(SMALL)                                  # a new commit to fetch
     hostile = dict(fake_hub.snapshot.repos[SMALL].info, sha="../../../../PWNED_by_sha")
@@ -78,8 +77,7 @@ def test_a_hostile_commit_sha_never_becomes_a_path(tmp_path, fake_hub, settings_
 
 
 def test_a_hostile_sha_in_a_listing_skips_the_repo_without_removing_it(
-        tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     fake_hub.snapshot.repos[SMALL].info["sha"] = "0" * 39 + "/"       # what no commit id is
     summary = _run(tmp_path, fake_hub, settings_file, monkeypatch)
     assert [e for e in summary.errors if e["subject"] == SMALL and "unsafe" in e["error"]]
@@ -88,10 +86,9 @@ def test_a_hostile_sha_in_a_listing_skips_the_repo_without_removing_it(
 
 
 def test_a_tree_path_that_climbs_out_refuses_the_tree_and_keeps_the_files(
-        tmp_path, fake_hub, settings_file, monkeypatch):
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.fakehub.snapshot import RepoFile
 
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     files = "SELECT path, size_bytes FROM hub_gguf_files WHERE gguf_repo_id = ? ORDER BY path"
     gguf_id = "bartowski/Qwen2-0.5B-Instruct-GGUF"
     before = _query(tmp_path, files, [gguf_id])
@@ -110,9 +107,7 @@ def test_a_tree_path_that_climbs_out_refuses_the_tree_and_keeps_the_files(
     ("max_position_embeddings", -5, "max_position_embeddings"),  # failed the catalogue-wide check
 ])
 def test_an_absurd_config_quarantines_its_repo_and_the_night_goes_on(
-        tmp_path, fake_hub, settings_file, monkeypatch, field, value, shown):
-    first = _run(tmp_path, fake_hub, settings_file, monkeypatch)
-    assert first.status == "completed", first.errors
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch, field, value, shown):
     before = _query(tmp_path, "SELECT n_layers, context_length FROM hub_models WHERE repo_id = ?", [SMALL])
     repo = fake_hub.snapshot.repos[SMALL]
     config = json.loads(repo.files["config.json"].content)
@@ -138,10 +133,10 @@ def test_an_absurd_config_quarantines_its_repo_and_the_night_goes_on(
     assert not [r for r in fake_hub.requests if r.path.startswith((f"/api/models/{SMALL}", f"/{SMALL}/"))]
 
 
-def test_a_repo_that_breaks_the_resolver_is_quarantined_alone(tmp_path, fake_hub, settings_file, monkeypatch):
+def test_a_repo_that_breaks_the_resolver_is_quarantined_alone(
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.hub import store
 
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     real = store.resolve_params
 
     def broken(safetensors, config, gguf):
@@ -171,8 +166,7 @@ def test_config_values_are_checked_before_any_arithmetic():
 
 
 def test_a_stage_past_its_deadline_stops_its_requests_and_the_run_still_ends(
-        tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     before = _snapshot(tmp_path)
     settings_file.write_text(settings_file.read_text().replace(
         "per_author = 10\n", "per_author = 10\nstage_deadline_seconds = 1e-9\n"))
@@ -187,8 +181,8 @@ def test_a_stage_past_its_deadline_stops_its_requests_and_the_run_still_ends(
 
 
 # -- one run at a time ----------------------------------------------------------------------
-def test_a_second_refresh_exits_at_once_and_changes_nothing(tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+def test_a_second_refresh_exits_at_once_and_changes_nothing(
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     before = _snapshot(tmp_path)
     fake_hub.snapshot.touch("Qwen/Qwen2.5-7B-Instruct", likes=4242)
     fake_hub.reset_log()
@@ -214,8 +208,7 @@ def test_the_export_folder_is_locked_too(tmp_path, fake_hub, settings_file, monk
 
 
 def test_a_stale_lock_and_leftovers_of_a_killed_run_are_taken_over(
-        tmp_path, fake_hub, settings_file, monkeypatch):
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     db = tmp_path / "data" / "catalog.duckdb"
     # What `kill -9` mid-run leaves: a filled lock file (no one holds it), the journal's start line,
     # a working copy and an export staging folder.
@@ -237,10 +230,9 @@ def test_a_stale_lock_and_leftovers_of_a_killed_run_are_taken_over(
 
 # -- every run leaves a ledger row ----------------------------------------------------------
 def test_a_crash_on_a_full_disk_is_one_line_and_leaves_a_ledger_row(
-        tmp_path, fake_hub, settings_file, monkeypatch):
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.exports import publish
 
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     before = _snapshot(tmp_path)
     db = tmp_path / "data" / "catalog.duckdb"
     real = publish.write_tables
@@ -290,10 +282,10 @@ def test_a_bug_crash_keeps_its_traceback_beside_the_catalogue(tmp_path, fake_hub
     assert not (tmp_path / "data" / "catalog.duckdb").exists() and not list(tmp_path.glob("data/*.next*"))
 
 
-def test_a_failed_copy_leaves_no_partial_working_copy(tmp_path, fake_hub, settings_file, monkeypatch):
+def test_a_failed_copy_leaves_no_partial_working_copy(
+        tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.orchestration import staging
 
-    _run(tmp_path, fake_hub, settings_file, monkeypatch)
     before = _snapshot(tmp_path)
 
     def copy_then_fill_the_disk(src, dst, **kwargs):

@@ -25,7 +25,7 @@ from catalog.commands import serve
 from catalog.fakehub import FakeHub, Snapshot
 from catalog.orchestration import prefect_server
 
-pytestmark = pytest.mark.acceptance
+pytestmark = [pytest.mark.slow, pytest.mark.acceptance]
 
 SAMPLE_SCOPE = paths.SAMPLE_HUB / "fitcat.toml"   # the scope `fitcat demo` uses on the sample Hub
 RUN_DEADLINE = 180.0   # a whole flow run, from trigger to final state

@@ -71,8 +71,8 @@ def _watermark_row(repo_id: str, kind: str, sha: str, last_modified: Any, status
 
 def _watermark(con: duckdb.DuckDBPyConnection, repo_id: str, kind: str, sha: str,
                last_modified: Any, status: str, run_id: str) -> None:
-    upsert(con, "hub_watermarks", [_watermark_row(repo_id, kind, sha, last_modified, status, run_id)],
-           replace=True)
+    store.insert_rows(con, "hub_watermarks",
+                      [_watermark_row(repo_id, kind, sha, last_modified, status, run_id)], replace=True)
 
 
 def store_bundle(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: str,
@@ -187,26 +187,10 @@ def _store_ggufs(con: duckdb.DuckDBPyConnection, bundle: ModelBundle, run_id: st
             "source_url": g.source_url, "fetched_at": fetched_at, "run_id": run_id, "removed_at": None,
             "attached_by": g.attached_by, "attached_via": g.named,
         })
-    counts["gguf_files"] += upsert(con, "hub_gguf_files", file_rows)
-    upsert(con, "hub_watermarks", marks, replace=True)
-    upsert(con, "hub_gguf_repos", repo_rows, replace=True)
+    counts["gguf_files"] += store.insert_rows(con, "hub_gguf_files", file_rows)
+    store.insert_rows(con, "hub_watermarks", marks, replace=True)
+    store.insert_rows(con, "hub_gguf_repos", repo_rows, replace=True)
     _mark_canonical(con, base)
-
-
-def upsert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], *,
-           replace: bool = False, chunk: int = 500) -> int:
-    """Insert many dict rows (same keys) in few statements: one multi-row VALUES per `chunk`
-    rows. DuckDB's executemany costs ~2 ms a row; a popular base has hundreds of builds."""
-    if not rows:
-        return 0
-    columns = list(rows[0])
-    verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-    one = "(" + ", ".join("?" for _ in columns) + ")"
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        con.execute(f"{verb} {table} ({', '.join(columns)}) VALUES {', '.join(one for _ in part)}",
-                    [row[c] for row in part for c in columns])
-    return len(rows)
 
 
 def _mark_canonical(con: duckdb.DuckDBPyConnection, base: str) -> None:
