@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from catalog.orchestration import prefect_server
 
-    server = prefect_server.start(Path(_PREFECT_HOME) / "server", ui=False, deadline_seconds=180)
+    # Not waited for here: it warms up while the workers start; `prefect_harness` waits.
+    server = prefect_server.start(Path(_PREFECT_HOME) / "server", ui=False, wait=False)
     config.stash[_SERVER] = server
     os.environ["PREFECT_API_URL"] = server.api_url
 
@@ -49,8 +51,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> str:
-    """The session's Prefect server (flows report to it, as in production with `fitcat serve`)."""
-    return os.environ["PREFECT_API_URL"]
+    """The session's Prefect server (flows report to it, as in production with `fitcat serve`),
+    once it answers."""
+    from catalog.orchestration import prefect_server
+
+    url = os.environ["PREFECT_API_URL"]
+    deadline = time.monotonic() + 180
+    while not prefect_server.answers(url):
+        log = Path(_PREFECT_HOME) / "server" / "server.log"
+        assert time.monotonic() < deadline, f"Prefect server at {url} not healthy: {log.read_text()[-2000:]}"
+        time.sleep(0.25)   # polling for an event, with a deadline: not a timing assertion
+    return url
 
 
 @pytest.fixture

@@ -46,6 +46,15 @@ def prefect_executable() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "prefect"]
 
 
+def answers(api_url: str, timeout: float = 2.0) -> bool:
+    """The Prefect API at `api_url` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @dataclass
 class LocalServer:
     home: Path
@@ -65,11 +74,7 @@ class LocalServer:
             return ""
 
     def healthy(self, timeout: float = 2.0) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.api_url}/health", timeout=timeout) as resp:
-                return resp.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        return answers(self.api_url, timeout)
 
     def wait_healthy(self, deadline_seconds: float) -> None:
         """Poll /api/health until it answers 200; fail early if the process exits."""
@@ -103,8 +108,9 @@ class LocalServer:
 
 
 def start(home: Path, host: str = "127.0.0.1", port: int | None = None, ui: bool = True,
-          deadline_seconds: float = 120.0) -> LocalServer:
-    """Start `prefect server start` on host:port (port None: a free one) and wait until healthy."""
+          deadline_seconds: float = 120.0, wait: bool = True) -> LocalServer:
+    """Start `prefect server start` on host:port (port None: a free one) and wait until healthy
+    (`wait` False: return at once; the caller waits with `wait_healthy` before its first call)."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port(host)
@@ -126,6 +132,8 @@ def start(home: Path, host: str = "127.0.0.1", port: int | None = None, ui: bool
             start_new_session=True,   # its own process group, so stop() reaches its children
         )
     server = LocalServer(home=home, host=host, port=port, process=process, log_path=log_path)
+    if not wait:
+        return server
     try:
         server.wait_healthy(deadline_seconds)
     except BaseException:
