@@ -85,7 +85,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def apply_objects(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
-    """Re-create every macro, then every view, resolving dependency order by retrying.
+    """Re-create every macro and view, each after the objects it names (`_by_reference`), retrying
+    what still fails.
 
     A view whose inputs do not exist yet fails to create; so does one that uses a column its input
     gains in this release while the catalogue still holds the input's old definition (a binder
@@ -98,8 +99,34 @@ def apply_objects(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> No
     )
 
 
+_CREATED = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:MACRO|VIEW|FUNCTION)\s+(\w+)",
+                      re.IGNORECASE)
+
+
+def _by_reference(files: Iterable[Path]) -> list[Path]:
+    """Files ordered so that one naming an object another creates comes after it: the retries
+    below then rarely happen (each failed CREATE costs a bind, ~5 ms)."""
+    files = list(files)
+    texts = {file: re.sub(r"--[^\n]*", "", file.read_text()) for file in files}   # comments aside
+    creator = {name.lower(): file for file, text in texts.items() for name in _CREATED.findall(text)}
+    uses = {file: {creator[w] for w in set(re.findall(r"\w+", text.lower()))
+                   if w in creator and creator[w] != file} for file, text in texts.items()}
+    ordered: list[Path] = []
+
+    def visit(file: Path, path: tuple[Path, ...] = ()) -> None:
+        if file in ordered or file in path:      # a cycle: left to the retries
+            return
+        for used in sorted(uses[file]):
+            visit(used, (*path, file))
+        ordered.append(file)
+
+    for file in files:
+        visit(file)
+    return ordered
+
+
 def _create_in_dependency_order(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> None:
-    pending = list(files)
+    pending = _by_reference(files)
     while pending:
         failed: list[tuple[Path, Exception]] = []
         for file in pending:
