@@ -186,6 +186,7 @@ def test_every_command_has_hostile_cases_and_a_working_line(isolated, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.slow  # hundreds of generated arguments
 @pytest.mark.parametrize("command", COMMANDS)
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

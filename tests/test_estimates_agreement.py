@@ -34,6 +34,7 @@ def _view(con, ctx_sql: str) -> dict[tuple, dict]:
     return {r[:4]: dict(zip(cols[4:], r[4:], strict=True)) for r in cur.fetchall()}
 
 
+@pytest.mark.slow  # a grid of models x devices
 @pytest.mark.parametrize("ctx_sql, ctx", [("f.context_tokens = least(2048, m.context_length)", None),
                                           ("f.context_tokens = m.context_length", "full")])
 def test_the_device_fit_view_and_fitcat_fit_agree(con, ctx_sql, ctx):
@@ -67,6 +68,7 @@ def _estimate(con, demo_db, repo_id: str, quant: str, device: str, ctx: int) -> 
     return estimate.run_estimate(args)
 
 
+@pytest.mark.slow  # a grid of models x devices
 @pytest.mark.parametrize("repo_id, quant", [("meta-llama/Llama-3.1-8B-Instruct", "Q4_K_M"),
                                             ("Qwen/Qwen3-30B-A3B", "Q8_0"),
                                             ("Qwen/Qwen2.5-7B-Instruct", "Q6_K"),
@@ -89,6 +91,7 @@ def test_fitcat_estimate_agrees_with_the_catalogue(con, demo_db, repo_id, quant,
         assert json.dumps(out)   # the JSON contract holds plain values
 
 
+@pytest.mark.slow  # a grid of models x devices
 def test_max_context_is_one_answer_per_device_and_it_fits(con):
     """The 2K row and the full-context row give the same max context, and at that context the model
     fits the device (the compute buffer sized at that context too)."""

@@ -130,6 +130,7 @@ def test_schemas_are_draft_2020_12_and_closed():
         walk(schema, "")
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_exporting_twice_without_changes_is_byte_identical(db, tmp_path):
     root = tmp_path / "exports"
     first = _publish(db, root, "run-a")
@@ -143,6 +144,7 @@ def test_exporting_twice_without_changes_is_byte_identical(db, tmp_path):
     assert ma["files"] == mb["files"]
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_one_changed_gguf_size_shows_up_in_changes_and_nowhere_else(db, tmp_path):
     root = tmp_path / "exports"
     before = _files(_publish(db, root, "run-a").release)
@@ -189,6 +191,7 @@ def _intact(release: Path) -> bool:
                for f in manifest["files"])
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(db, tmp_path, monkeypatch):
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     first = _publish(db, incremental, "run-a")
@@ -236,6 +239,7 @@ def test_a_nightly_export_rebuilds_only_what_changed_and_equals_a_full_rebuild(d
     assert sorted(built) == pages and device.carried == 0
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_pages_built_by_worker_processes_are_the_pages_built_here(db, tmp_path, monkeypatch):
     monkeypatch.setattr(publish, "utc_now", lambda: "2026-12-01T03:00:00.000000Z")
     here = _publish(db, tmp_path / "here", "run-a", workers=0)
@@ -243,6 +247,7 @@ def test_pages_built_by_worker_processes_are_the_pages_built_here(db, tmp_path, 
     assert _files(here.release) == _files(pooled.release)
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_a_page_that_fails_its_check_as_it_is_written_is_not_published(db, tmp_path, monkeypatch):
     """Rebuilt pages are checked where they are written (not again by validate_release)."""
     root = tmp_path / "exports"
@@ -290,6 +295,7 @@ def test_columns_left_out_of_page_inputs_are_not_read_by_the_page_builder():
     assert [c for c in sorted(excluded) if f'"{c}"' in source or f"'{c}'" in source] == []
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_path):
     root = tmp_path / "exports"
     first = _publish(db, root, "run-a")
@@ -309,6 +315,7 @@ def test_a_model_count_drop_over_20_percent_is_refused_unless_forced(db, tmp_pat
     assert json.loads((root / "latest" / "changes.json").read_text())["counts"]["models_removed"] == 2
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_only_the_last_three_releases_are_kept(db, tmp_path):
     root = tmp_path / "exports"
     for i in range(5):
@@ -356,6 +363,7 @@ publish.publish_exports(con, Path(root), run_id)
 """
 
 
+@pytest.mark.slow  # publishes whole releases
 @pytest.mark.parametrize("point", ["pages", "manifest", "swap"])
 def test_a_killed_export_leaves_the_published_set_intact_and_the_next_run_publishes(db, tmp_path, point):
     import subprocess
@@ -389,6 +397,7 @@ def test_a_killed_export_leaves_the_published_set_intact_and_the_next_run_publis
     assert json.loads((root / "latest" / "changes.json").read_text())["counts"]["sizes_changed"] > 0
 
 
+@pytest.mark.slow  # publishes whole releases
 def test_hostile_repo_ids_stay_inside_the_exports_root(db, tmp_path):
     hostile = ["../../../escape/evil", "/abs/olute", "evil/../../../x", "ünïcödé/模型",
                "a" * 300 + "/" + "b" * 300, "org/Model", "ORG/model"]

@@ -95,12 +95,15 @@ def page_consistency(page: dict[str, Any], label: str) -> list[str]:
     return out
 
 
-def parquet_columns(path: Path) -> list[str] | None:
-    """The column names of a Parquet file, or None when it cannot be read as one."""
+def parquet_columns(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[str] | None:
+    """The column names of a Parquet file, or None when it cannot be read as one. Pass `con` when
+    reading many: a connection costs ~30 ms, a schema read on an open one ~0.6 ms."""
+    if con is None:
+        with duckdb.connect() as own:
+            return parquet_columns(path, own)
     try:
-        with duckdb.connect() as con:
-            return [r[0] for r in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL",
-                                              [str(path)]).fetchall()]
+        return [r[0] for r in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL",
+                                          [str(path)]).fetchall()]
     except duckdb.Error:
         return None
 
@@ -117,6 +120,12 @@ def validate_release(folder: Path, *, with_manifest: bool = False,
     trusted: per-model files carried over (hard-linked) from the published release, which were
     validated when it was built; they are checked to exist, not parsed again.
     """
+    with duckdb.connect() as con:     # one connection reads every device-fit file's schema
+        return _problems(folder, with_manifest, trusted, con)
+
+
+def _problems(folder: Path, with_manifest: bool, trusted: set[str] | frozenset[str],
+              con: duckdb.DuckDBPyConnection) -> list[str]:
     problems: list[str] = []
 
     def load(rel: str) -> Any:
@@ -144,9 +153,8 @@ def validate_release(folder: Path, *, with_manifest: bool = False,
         fit = fit_path(rel)
         if not (folder / fit).is_file():
             problems.append(f"{rel}: its device-fit file {fit} is missing")
-        elif fit not in trusted and parquet_columns(folder / fit) != DEVICE_FIT_COLUMNS:
-            problems.append(f"{fit}: columns {parquet_columns(folder / fit)} != contract "
-                            f"{DEVICE_FIT_COLUMNS}")
+        elif fit not in trusted and (columns := parquet_columns(folder / fit, con)) != DEVICE_FIT_COLUMNS:
+            problems.append(f"{fit}: columns {columns} != contract {DEVICE_FIT_COLUMNS}")
         if rel in trusted:
             continue
         page = load(rel)
