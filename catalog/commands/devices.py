@@ -52,20 +52,15 @@ def _run(args: argparse.Namespace) -> int:
     ids, rule = lookup.search(args.search, [e for e in entries if e.id in {d["device_id"] for d in found}])
     keep = set(ids)
     found = [d for d in found if d["device_id"] in keep]
-    if args.json:
-        output.print_json(found)
-        return errors.OK
-    out = output.console()
-    if found:
-        _render(found, out)
-    if rule == "any":
-        output.note(out, f"no device has every word of {' '.join(args.search)!r}; these have at least one")
-    if not found:
+
+    def close() -> tuple[str, list[str]]:
         hints = [lookup.close_to(args.vendor, [k["vendor"] for k in known]) if args.vendor else "",
                  lookup.close_to(args.segment, [k["segment"] for k in known]) if args.segment else ""]
         near = lookup.suggestions(" ".join(args.search), entries) if args.search else []
-        output.note(out, "no device matches" + "".join(hints)
-                    + (f"; did you mean: {', '.join(near)}?" if near else ""))
+        return "".join(hints), near
+
+    output.print_matches(found, _render, as_json=args.json, noun="device", search=args.search, rule=rule,
+                         close=close)
     return errors.OK
 
 

@@ -57,18 +57,14 @@ def _run(args: argparse.Namespace) -> int:
         con.close()
     ids, rule = lookup.search(args.search, [_entry(m) for m in found])
     found = [m for m in found if m["repo_id"] in set(ids)]
-    if args.json:
-        output.print_json(found)
-        return errors.OK
-    out = output.console()
-    if found:
-        _render(found, out)
-    if rule == "any":
-        output.note(out, f"no model has every word of {' '.join(args.search)!r}; these have at least one")
-    if not found:
+
+    def close() -> tuple[str, list[str]]:
         hint = lookup.close_to(args.publisher, publishers) if args.publisher else ""
         near = lookup.suggestions(" ".join(args.search), everyone) if args.search else []
-        output.note(out, "no model matches" + hint + (f"; did you mean: {', '.join(near)}?" if near else ""))
+        return hint, near
+
+    output.print_matches(found, _render, as_json=args.json, noun="model", search=args.search, rule=rule,
+                         close=close)
     return errors.OK
 
 

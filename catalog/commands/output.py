@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
@@ -98,3 +99,21 @@ def row(t: Table, *values: Any, **options: Any) -> None:
 def note(out: Console, text: str) -> None:
     """A line under a table: what the rows mean, or why there are none (literal, dimmed)."""
     out.print(Text(text, style="dim"))
+
+
+def print_matches(found: list[dict[str, Any]], render: Callable[[list[dict[str, Any]], Console], None], *,
+                  as_json: bool, noun: str, search: list[str], rule: str,
+                  close: Callable[[], tuple[str, list[str]]]) -> None:
+    """A list command's answer: JSON, or the table, a note when only some search words matched,
+    and when nothing matched, what is close (`close`: a filter hint and near names, asked only then)."""
+    if as_json:
+        print_json(found)
+        return
+    out = console()
+    if found:
+        render(found, out)
+    if rule == "any":
+        note(out, f"no {noun} has every word of {' '.join(search)!r}; these have at least one")
+    if not found:
+        hint, near = close()
+        note(out, f"no {noun} matches{hint}" + (f"; did you mean: {', '.join(near)}?" if near else ""))
