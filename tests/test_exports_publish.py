@@ -105,6 +105,9 @@ def test_every_exported_file_validates_against_its_schema(db, tmp_path):
                                [model["id"]]).fetchone()[0]
         assert len(table) == rows[fit] == expected > 0
         assert {r[0] for r in table} == {model["id"]}
+        keys = duckdb.connect().execute("SELECT quant, device_id, context_tokens FROM read_parquet(?)",
+                                        [str(latest / fit)]).fetchall()
+        assert keys == sorted(keys)   # the contract's row order (quant, device_id, context_tokens)
     con.close()
     # The schemas are shipped with the release, unchanged.
     shipped = files["schema/v2/model_page.schema.json"]

@@ -54,6 +54,7 @@ def _files_outside(root: Path, *allowed: str) -> list[str]:
 
 
 # -- upstream values that become paths, sizes, loop bounds ----------------------------------
+@pytest.mark.slow  # runs the nightly flow
 def test_a_hostile_commit_sha_never_becomes_a_path(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     good_sha = _query(tmp_path, "SELECT sha FROM hub_models WHERE repo_id = ?", [SMALL])[0][0]
@@ -76,6 +77,7 @@ def test_a_hostile_commit_sha_never_becomes_a_path(
     assert ("unsafe",) in errors
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_hostile_sha_in_a_listing_skips_the_repo_without_removing_it(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     fake_hub.snapshot.repos[SMALL].info["sha"] = "0" * 39 + "/"       # what no commit id is
@@ -85,6 +87,7 @@ def test_a_hostile_sha_in_a_listing_skips_the_repo_without_removing_it(
     assert summary.counts.get("removed", 0) == 0
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_tree_path_that_climbs_out_refuses_the_tree_and_keeps_the_files(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.fakehub.snapshot import RepoFile
@@ -101,6 +104,7 @@ def test_a_tree_path_that_climbs_out_refuses_the_tree_and_keeps_the_files(
     assert _query(tmp_path, files, [gguf_id]) == before
 
 
+@pytest.mark.slow  # runs the nightly flow
 @pytest.mark.parametrize(("field", "value", "shown"), [
     ("num_hidden_layers", 10**20, "num_hidden_layers"),        # OverflowError in layer_kinds
     ("num_hidden_layers", 10**8, "num_hidden_layers"),         # minutes of list building
@@ -133,6 +137,7 @@ def test_an_absurd_config_quarantines_its_repo_and_the_night_goes_on(
     assert not [r for r in fake_hub.requests if r.path.startswith((f"/api/models/{SMALL}", f"/{SMALL}/"))]
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_repo_that_breaks_the_resolver_is_quarantined_alone(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.hub import store
@@ -165,6 +170,7 @@ def test_config_values_are_checked_before_any_arithmetic():
     assert source.parse_config("x/y", b'{"num_hidden_layers": 32.0, "rope_theta": 1e6}')["rope_theta"] == 1e6
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_stage_past_its_deadline_stops_its_requests_and_the_run_still_ends(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     before = _snapshot(tmp_path)
@@ -181,6 +187,7 @@ def test_a_stage_past_its_deadline_stops_its_requests_and_the_run_still_ends(
 
 
 # -- one run at a time ----------------------------------------------------------------------
+@pytest.mark.slow  # runs the nightly flow
 def test_a_second_refresh_exits_at_once_and_changes_nothing(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     before = _snapshot(tmp_path)
@@ -199,6 +206,7 @@ def test_a_second_refresh_exits_at_once_and_changes_nothing(
     assert runs.Journal(runs.journal_path(db)).runs() == {}, "a locked-out run is not a run"
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_the_export_folder_is_locked_too(tmp_path, fake_hub, settings_file, monkeypatch):
     """Two catalogues publishing into one export folder must not interleave either."""
     (tmp_path / "out").mkdir()
@@ -207,6 +215,7 @@ def test_the_export_folder_is_locked_too(tmp_path, fake_hub, settings_file, monk
     assert summary.status == "locked" and not (tmp_path / "data" / "catalog.duckdb").exists()
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_stale_lock_and_leftovers_of_a_killed_run_are_taken_over(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     db = tmp_path / "data" / "catalog.duckdb"
@@ -229,6 +238,7 @@ def test_a_stale_lock_and_leftovers_of_a_killed_run_are_taken_over(
 
 
 # -- every run leaves a ledger row ----------------------------------------------------------
+@pytest.mark.slow  # runs the nightly flow
 def test_a_crash_on_a_full_disk_is_one_line_and_leaves_a_ledger_row(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.exports import publish
@@ -266,6 +276,7 @@ def test_a_crash_on_a_full_disk_is_one_line_and_leaves_a_ledger_row(
     assert status == "crashed" and "disk full" in errors
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_bug_crash_keeps_its_traceback_beside_the_catalogue(tmp_path, fake_hub, settings_file, monkeypatch):
     from catalog import calibration
 
@@ -282,6 +293,7 @@ def test_a_bug_crash_keeps_its_traceback_beside_the_catalogue(tmp_path, fake_hub
     assert not (tmp_path / "data" / "catalog.duckdb").exists() and not list(tmp_path.glob("data/*.next*"))
 
 
+@pytest.mark.slow  # runs the nightly flow
 def test_a_failed_copy_leaves_no_partial_working_copy(
         tmp_path, after_first_night, fake_hub, settings_file, monkeypatch):
     from catalog.orchestration import staging

@@ -68,8 +68,9 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
         _stop_group(proc)
 
 
-def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, grace: float = 30.0) -> int:
-    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM), SIGKILL after the grace period."""
+def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, grace: float = 60.0) -> int:
+    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM), SIGKILL after the grace period
+    (generous: stopping serve and its server is slow on a loaded 2-core machine)."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
