@@ -68,9 +68,8 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
         _stop_group(proc)
 
 
-def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, grace: float = 60.0) -> int:
-    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM), SIGKILL after the grace period
-    (generous: stopping serve and its server is slow on a loaded 2-core machine)."""
+def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, grace: float = 30.0) -> int:
+    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM), SIGKILL after the grace period."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
