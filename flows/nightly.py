@@ -7,6 +7,7 @@ checks pass.
 
 from __future__ import annotations
 
+import pickle
 import traceback
 import uuid
 from collections.abc import Callable
@@ -43,9 +44,13 @@ def fetch_model(endpoint: str | None, cache_dir: str, repo_id: str, listing: dic
 
 
 @task(cache_policy=NO_CACHE)
-def render_page(render: Callable[..., Rendered], *args: Any) -> Rendered:
-    """Assemble, write and check one model page (CPU only) on a Dask worker."""
-    return render(*args)
+def render_page(render: Callable[..., Rendered], rows: bytes, *args: Any) -> Rendered:
+    """Assemble, write and check one model page (CPU only) on a Dask worker.
+
+    The page's rows arrive pickled by this flow: Prefect and Dask both walk every value of a task's
+    arguments looking for futures, and a page's rows are thousands of values (walking them took
+    longer than rendering the page; Prefect's `opaque` does not survive Dask's own walk)."""
+    return render(pickle.loads(rows), *args)
 
 
 def page_submitter() -> Callable[..., Any] | None:
@@ -55,7 +60,7 @@ def page_submitter() -> Callable[..., Any] | None:
     runner = FlowRunContext.get().task_runner
     if type(runner).__name__ != "DaskTaskRunner":
         return None
-    return lambda render, *args: render_page.submit(render, *args)
+    return lambda render, rows, *args: render_page.submit(render, pickle.dumps(rows), *args)
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection, summary: RunSummary, endpoint: str | None,
