@@ -48,6 +48,7 @@ def _env(**updates: str | None) -> dict[str, str]:
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"      # the runner looks for runs every second
     env["PREFECT_LOGGING_LEVEL"] = "INFO"
+    env["PYTHONFAULTHANDLER"] = "1"   # a stop that hangs dumps every thread's stack (see _stop_group)
     for key, value in updates.items():
         if value is None:
             env.pop(key, None)
@@ -69,16 +70,20 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 
 
 def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, grace: float = 30.0) -> int:
-    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM), SIGKILL after the grace period."""
+    """Stop as an operator would (Ctrl-C: SIGINT; systemd: SIGTERM). After the grace period
+    SIGABRT, so that faulthandler writes where each thread hung into the log, then SIGKILL."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
         try:
             return proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+            for last in (signal.SIGABRT, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, last)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=10)
+                    break
     return proc.returncode
 
 
@@ -156,7 +161,7 @@ def test_serve_registers_the_schedule_runs_a_triggered_run_and_prefect_yaml_depl
             assert state.is_completed(), f"{state}\n{log.read_text(errors='replace')[-3000:]}"
             assert proc.poll() is None, "fitcat serve stopped after one run"
             code = _stop_group(proc)
-        assert code == 0, log.read_text(errors="replace")[-3000:]
+        assert code == 0, log.read_text(errors="replace")[-8000:]
         # Shut down cleanly: Prefect paused the schedule so no runs pile up unserved.
         assert _deployment(server.api_url).paused
 
@@ -232,7 +237,7 @@ def test_serve_without_api_url_starts_its_own_server_and_updates_the_schedule(
             assert deployment.parameters["endpoint"] == "http://127.0.0.1:9"
             assert deployment.work_pool_name is None   # served here again, whatever was deployed before
             assert deployment.parameters["db_path"] == str((tmp_path / "catalog.duckdb").resolve())
-            assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-3000:]
+            assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-8000:]
         # Its server went down with it.
         assert not prefect_server.port_in_use("127.0.0.1", port)
     finally:
@@ -256,7 +261,7 @@ def test_serve_stopped_during_start_up_leaves_no_server_behind(tmp_path, server_
                 return text.split("local Prefect server (pid ")[1].split(")")[0] if "(pid " in text else None
 
             server_pid = int(_poll("the local server", server_up, SERVE_DEADLINE, proc, log))
-            assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-3000:]
+            assert _stop_group(proc, signal.SIGTERM) == 0, log.read_text(errors="replace")[-8000:]
         assert not prefect_server.port_in_use("127.0.0.1", port)
         with pytest.raises(ProcessLookupError):
             os.kill(server_pid, 0)
