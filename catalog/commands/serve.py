@@ -146,6 +146,15 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _ctrl_c(signum: int, frame: Any) -> None:
+    """Ctrl-C is SIGTERM: before the runner starts, _interrupt; once it has, the runner's own
+    graceful stop (cancel runs, pause the schedule). Left to asyncio, a first SIGINT only cancels
+    the runner's main task, and Prefect's runner sometimes absorbed that: `fitcat serve` went on
+    serving (seen in 3 full test runs on 2026-12-07)."""
+    _stop_requested.set()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _stopped(exc: BaseException) -> bool:
     """Whether `exc` is our stop: Ctrl-C, or SIGTERM's interrupt (possibly wrapped by a library)."""
     return isinstance(exc, KeyboardInterrupt) or _stop_requested.is_set()
@@ -166,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     # Until Prefect's runner installs its own (graceful) SIGTERM handler, SIGTERM is Ctrl-C:
     # a stop during start-up still reaches the `finally` that stops the local server.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _ctrl_c)
     try:
         validate_schedule(args.cron, args.timezone)
         catalogue.check_target(paths.db_path(args.db))
