@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -166,7 +168,7 @@ def _started(*args, **kwargs):
 
 
 @pytest.fixture
-def isolated(workspace, monkeypatch) -> Path:
+def isolated(workspace, monkeypatch) -> Iterator[Path]:
     from catalog.commands import serve
     from catalog.orchestration import prefect_server
 
@@ -175,7 +177,10 @@ def isolated(workspace, monkeypatch) -> Path:
     monkeypatch.chdir(workspace / "cwd")
     monkeypatch.setenv("FITCAT_EXPORTS", str(workspace / "exports"))
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    return workspace
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield workspace
+    for sig, handler in handlers.items():   # `serve` installs its own; the test process keeps pytest's
+        signal.signal(sig, handler)
 
 
 def test_every_command_has_hostile_cases_and_a_working_line(isolated, capsys):
