@@ -19,15 +19,39 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_OPEN: set[int] = set()   # connections (by id) inside a transaction opened here
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, ROLLBACK on any exception. Inside another transaction it joins that one
+    (DuckDB has no nested transactions): the outer one commits or rolls back both."""
+    if id(con) in _OPEN:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _OPEN.add(id(con))
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        _OPEN.discard(id(con))
     con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def rolled_back(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction that is always rolled back: scratch work on a catalogue that must stay as it
+    was (the transactions opened inside it join it)."""
+    con.execute("BEGIN TRANSACTION")
+    _OPEN.add(id(con))
+    try:
+        yield con
+    finally:
+        _OPEN.discard(id(con))
+        con.execute("ROLLBACK")
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]],

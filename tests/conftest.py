@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -91,22 +92,41 @@ def settings_file(tmp_path: Path) -> Path:
     return path
 
 
+def _built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """`build(folder)` run once for the whole session: the first xdist worker to ask builds it in
+    the session's shared temporary folder (under a file lock) and the others wait and share it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)    # released when the file closes
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def first_night(prefect_harness, tmp_path_factory) -> Path:
     """One clean night of the real flow against the sample Hub (scope: `settings_file`), run once
-    per worker: `data/catalog.duckdb` with its ledger and Hub cache, and `out/`."""
+    per session: `data/catalog.duckdb` with its ledger and Hub cache, and `out/`. Tests copy it
+    (`after_first_night`)."""
     from flows.nightly import run_nightly
 
-    root = tmp_path_factory.mktemp("first-night")
-    (root / "fitcat.toml").write_text(SAMPLE_SCOPE)
-    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
-    hub.granted_tokens.add("hf_granted")
-    with pytest.MonkeyPatch.context() as mp, hub.running() as url:
-        mp.setenv("HF_TOKEN", "hf_granted")
-        summary = run_nightly(db_path=str(root / "data" / "catalog.duckdb"), exports_dir=str(root / "out"),
-                              endpoint=url, settings_path=str(root / "fitcat.toml"), vendor_pages=False)
-    assert summary.status == "completed", summary.errors
-    return root
+    def build(root: Path) -> None:
+        (root / "fitcat.toml").write_text(SAMPLE_SCOPE)
+        hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+        hub.granted_tokens.add("hf_granted")
+        with pytest.MonkeyPatch.context() as mp, hub.running() as url:
+            mp.setenv("HF_TOKEN", "hf_granted")
+            summary = run_nightly(db_path=str(root / "data" / "catalog.duckdb"),
+                                  exports_dir=str(root / "out"), endpoint=url,
+                                  settings_path=str(root / "fitcat.toml"), vendor_pages=False)
+        assert summary.status == "completed", summary.errors
+
+    return _built_once(tmp_path_factory, "first-night", build)
 
 
 @pytest.fixture
@@ -122,24 +142,18 @@ def after_first_night(first_night: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_db(prefect_harness, tmp_path_factory) -> Path:
     """The demo catalogue, built once per session: the real nightly flow against the bundled sample
-    Hub (as `make demo` does, curated devices, no vendor pages). Tests open it read-only."""
+    Hub (as `make demo` does, curated devices, no vendor pages). Every worker opens it read-only."""
     from catalog.commands.demo import DEMO_TOKEN
     from flows.nightly import run_nightly
 
-    root = tmp_path_factory.mktemp("demo-db")
-    hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
-    hub.granted_tokens.add(DEMO_TOKEN)
-    previous = os.environ.get("HF_TOKEN")
-    os.environ["HF_TOKEN"] = DEMO_TOKEN
-    try:
-        with hub.running() as url:
+    def build(root: Path) -> None:
+        hub = FakeHub(Snapshot.load(paths.SAMPLE_HUB))
+        hub.granted_tokens.add(DEMO_TOKEN)
+        with pytest.MonkeyPatch.context() as mp, hub.running() as url:
+            mp.setenv("HF_TOKEN", DEMO_TOKEN)
             summary = run_nightly(db_path=str(root / "catalog.duckdb"), exports_dir=str(root / "exports"),
-                                      endpoint=url, settings_path=str(paths.SAMPLE_HUB / "fitcat.toml"),
-                                      vendor_pages=False)
-    finally:
-        if previous is None:
-            os.environ.pop("HF_TOKEN", None)
-        else:
-            os.environ["HF_TOKEN"] = previous
-    assert summary.status == "completed", summary.errors
-    return root / "catalog.duckdb"
+                                  endpoint=url, settings_path=str(paths.SAMPLE_HUB / "fitcat.toml"),
+                                  vendor_pages=False)
+        assert summary.status == "completed", summary.errors
+
+    return _built_once(tmp_path_factory, "demo-db", build) / "catalog.duckdb"

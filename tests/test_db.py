@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from catalog import db
+from catalog import db, store
 
 
 def _sql_tree(tmp_path: Path, views: dict[str, str]) -> Path:
@@ -115,3 +115,20 @@ def test_badly_named_migration_is_an_error(tmp_path: Path) -> None:
     (root / "schema" / "2_oops.sql").write_text("SELECT 1;")
     with pytest.raises(db.MigrationError, match=r"2_oops\.sql"):
         db.migrations(root)
+
+
+def test_a_transaction_inside_another_joins_it_and_rolled_back_discards_both() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(ZeroDivisionError), store.transaction(con):
+        store.insert_rows(con, "t", [{"x": 1}])
+        with store.transaction(con):          # joins: no nested BEGIN error
+            store.insert_rows(con, "t", [{"x": 2}])
+        raise ZeroDivisionError                # the outer one rolls both back
+    with store.rolled_back(con):
+        with store.transaction(con):          # commits nothing on its own
+            store.insert_rows(con, "t", [{"x": 3}, {"x": None}])
+        assert con.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    with store.transaction(con):
+        store.insert_rows(con, "t", [{"x": 4}])
+    assert con.execute("SELECT list(x) FROM t").fetchone() == ([4],)

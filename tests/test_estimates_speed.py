@@ -10,6 +10,9 @@ import pytest
 
 from catalog.calibration import data, fit
 
+# ~10 s: a catalogue of the 50 calibration models, and the estimate at each of the runs' 57 contexts
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def rows():

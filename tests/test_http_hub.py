@@ -16,6 +16,7 @@ from catalog.hub.client import (
     RequestCapExceeded,
     RequestTimeout,
     hub_api,
+    is_hub_url,
 )
 from catalog.settings import HubScope
 
@@ -161,6 +162,17 @@ def test_a_cdn_hop_is_charged_to_cdn_never_to_pages_nor_to_the_cap(hub) -> None:
     with pytest.raises(RequestCapExceeded):
         get_session().get(f"{hub.url}/org/m/resolve/{SHA}/config.json")
     assert len(hub.requests) == 2
+
+
+def test_an_earlier_endpoint_of_the_process_is_no_hub_any_more() -> None:
+    """A test's fake Hub closes and its loopback port is reused by the next test's CDN: that CDN
+    must not be taken for the Hub (it got the token, and its hops were charged to Hub windows)."""
+    hub_api("http://127.0.0.1:40001", token=False)
+    assert is_hub_url("http://127.0.0.1:40001/api/models")
+    hub_api("http://127.0.0.1:40002", token=False)
+    assert is_hub_url("http://127.0.0.1:40002/api/models")
+    assert not is_hub_url("http://127.0.0.1:40001/xet-bridge-us/org/m")
+    assert is_hub_url("https://huggingface.co/api/models")     # the real Hub always is
 
 
 def test_the_budget_takes_the_hub_settings() -> None:

@@ -26,7 +26,7 @@ def test_every_package_of_the_source_is_in_the_wheel_list():
 
 @pytest.mark.slow
 @pytest.mark.acceptance
-def test_an_installed_wheel_runs_the_demo_outside_the_checkout(tmp_path):
+def test_an_installed_wheel_runs_the_demo_outside_the_checkout(tmp_path, prefect_harness):
     clone = fresh_clone(tmp_path / "clone")
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                             "-q", "-w", str(tmp_path / "dist"), str(clone)], capture_output=True, text=True)
@@ -40,8 +40,10 @@ def test_an_installed_wheel_runs_the_demo_outside_the_checkout(tmp_path):
 
     elsewhere, out = tmp_path / "elsewhere", tmp_path / "somewhere"
     elsewhere.mkdir()
-    # The dependencies come from this virtualenv; catalog and flows only from the wheel.
-    env = clean_env(PYTHONPATH=str(site))
+    # The dependencies come from this virtualenv; catalog and flows only from the wheel. The run
+    # reports to the session's Prefect server, as a worker built from the wheel reports to its own
+    # (test_fresh_clone covers the temporary server a bare `fitcat demo` starts; ~15 s of CPU).
+    env = clean_env(PYTHONPATH=str(site), PREFECT_API_URL=prefect_harness)
     show = "import catalog.paths as p; print(p.IN_CHECKOUT, p.SQL_DIR)"
     where = subprocess.run([sys.executable, "-c", show], cwd=elsewhere, env=env, capture_output=True,
                            text=True)

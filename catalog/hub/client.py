@@ -108,18 +108,24 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 
 # Origins whose requests the Hub's rate-limit windows count: huggingface_hub's own Hub hosts
-# (`_HUB_ORIGINS` in huggingface_hub/utils/_http.py), HF_ENDPOINT, and every endpoint this
-# process was pointed at (hub_api, RangeReader). Anything else is a CDN hop.
-_hub_origins = {_origin(u) for u in (DEFAULT_ENDPOINT, "https://hf.co", os.environ.get("HF_ENDPOINT") or "")}
+# (`_HUB_ORIGINS` in huggingface_hub/utils/_http.py), HF_ENDPOINT, and the endpoint this process
+# was last pointed at (hub_api, RangeReader). Anything else is a CDN hop.
+_HUB_ORIGINS = frozenset(_origin(u) for u in (DEFAULT_ENDPOINT, "https://hf.co",
+                                              os.environ.get("HF_ENDPOINT") or ""))
+_pointed_at: set[tuple[str, str, int]] = set()
 
 
 def register_hub_endpoint(endpoint: str) -> None:
-    """Count requests to endpoint's origin in the Hub's windows (not as CDN hops)."""
-    _hub_origins.add(_origin(endpoint))
+    """Count requests to endpoint's origin in the Hub's windows (not as CDN hops). It replaces
+    the endpoint registered before: a process that served one fake Hub and then another must not
+    take a CDN on the first one's reused loopback port for the Hub (and send it the token)."""
+    _pointed_at.clear()
+    _pointed_at.add(_origin(endpoint))
 
 
 def is_hub_url(url: str) -> bool:
-    return _origin(url) in _hub_origins
+    origin = _origin(url)
+    return origin in _HUB_ORIGINS or origin in _pointed_at
 
 
 def bucket_of(path: str) -> str:
