@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from catalog import paths
 from catalog.exports.slug import UnsafePath, safe_join
@@ -31,11 +33,63 @@ SCHEMAS = {  # file (or pattern) -> schema file
 }
 
 
+_ITEMS = Draft202012Validator.VALIDATORS["items"]
+_PROPERTIES = Draft202012Validator.VALIDATORS["properties"]
+_PLAIN_KEYS = {"type", "pattern", "description"}
+Check = Callable[[Any], bool]
+_checks: dict[int, tuple[Any, Check | None]] = {}   # by id of a (cached, never freed) subschema
+
+
+def _plain_check(validator: Draft202012Validator, sub: Any) -> Check | None:
+    """For a subschema of only `type` (and `pattern`, for strings), the same test as a function
+    of one value; None for any other subschema."""
+    known = _checks.get(id(sub))
+    if known is not None and known[0] is sub:
+        return known[1]
+    check: Check | None = None
+    if isinstance(sub, dict) and sub.keys() <= _PLAIN_KEYS and "type" in sub:
+        types = [sub["type"]] if isinstance(sub["type"], str) else list(sub["type"])
+        pattern = re.compile(sub["pattern"]) if "pattern" in sub else None
+
+        def check(v: Any) -> bool:
+            if isinstance(v, str):
+                return "string" in types and (pattern is None or pattern.search(v) is not None)
+            return any(validator.is_type(v, t) for t in types)
+    _checks[id(sub)] = (sub, check)
+    return check
+
+
+def _items(validator: Draft202012Validator, items: Any, instance: Any,
+           schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """Draft 2020-12 `items`; an array of plain values (a page's 300 device ids, its per-quant
+    fit strings) is checked in one loop instead of one validator descent per value (~20 µs
+    each). Any failure is reported by jsonschema's own `items`."""
+    check = _plain_check(validator, items) if "prefixItems" not in schema else None
+    if check is not None and isinstance(instance, list) and all(map(check, instance)):
+        return
+    yield from _ITEMS(validator, items, instance, schema)
+
+
+def _properties(validator: Draft202012Validator, properties: dict[str, Any], instance: Any,
+                schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """Draft 2020-12 `properties`; plain values that pass are not descended into, the others
+    (objects, arrays, failures) go to jsonschema's own `properties`."""
+    if not isinstance(instance, dict):
+        return
+    rest = {name: sub for name, sub in properties.items() if name in instance
+            and not ((check := _plain_check(validator, sub)) is not None and check(instance[name]))}
+    if rest:
+        yield from _PROPERTIES(validator, rest, instance, schema)
+
+
+_Validator = validators.extend(Draft202012Validator, {"items": _items, "properties": _properties})
+
+
 @cache
 def validator(schema_file: str) -> Draft202012Validator:
     schema = json.loads((SCHEMA_DIR / SCHEMA_MAJOR / schema_file).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def schema_errors(document: Any, schema_file: str, label: str) -> list[str]:
