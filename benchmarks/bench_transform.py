@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     # 2. transform: views + one full pass over device_fit
     t = time.perf_counter()
-    db.apply_objects(con)
+    db.apply_objects(con, force=True)
     timings["views_created"] = time.perf_counter() - t
     t = time.perf_counter()
     n_quant = con.execute("SELECT count(*) FROM quantizations").fetchone()[0]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +33,11 @@ from catalog.fakehub import FakeHub, Snapshot  # noqa: E402
 _SERVER = pytest.StashKey["object"]()
 
 
+# A migrated, empty Prefect database kept between sessions (per Prefect version): the session's
+# server then starts in ~4.5 s and ~5 s of CPU instead of ~13.5 s and ~13 s (its migrations).
+_PREFECT_DB = paths.ROOT / ".cache" / "test-prefect-db" / f"{importlib.metadata.version('prefect')}.db"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """One Prefect server for the whole test session, shared by every xdist worker: started once
     here, in the controlling process, before the workers (which inherit PREFECT_API_URL)."""
@@ -37,10 +45,40 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from catalog.orchestration import prefect_server
 
+    home = Path(_PREFECT_HOME) / "server"
+    home.mkdir(parents=True)
+    kept = _PREFECT_DB.is_file()
+    if kept:
+        shutil.copyfile(_PREFECT_DB, home / "prefect.db")
     # Not waited for here: it warms up while the workers start; `prefect_harness` waits.
-    server = prefect_server.start(Path(_PREFECT_HOME) / "server", ui=False, wait=False)
+    server = prefect_server.start(home, ui=False, wait=False)
     config.stash[_SERVER] = server
     os.environ["PREFECT_API_URL"] = server.api_url
+    if not kept:
+        threading.Thread(target=_keep_migrated_db, args=(server, home / "prefect.db"), daemon=True).start()
+
+
+def _keep_migrated_db(server, db: Path) -> None:
+    """Once the new server answers (its database migrated), keep a copy of its database for the
+    next sessions, unless a run is in it already."""
+    deadline = time.monotonic() + 180
+    while not server.healthy():
+        if time.monotonic() > deadline or server.process.poll() is not None:
+            return
+        time.sleep(0.25)   # polling for an event, with a deadline: not a timing assertion
+    _PREFECT_DB.parent.mkdir(parents=True, exist_ok=True)
+    copy = _PREFECT_DB.with_suffix(f".{os.getpid()}.tmp")
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        runs = target.execute("SELECT count(*) FROM flow_run").fetchone()[0]
+    finally:
+        source.close()
+        target.close()
+    if runs == 0:
+        os.replace(copy, _PREFECT_DB)
+    else:
+        copy.unlink()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

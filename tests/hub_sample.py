@@ -20,7 +20,4 @@ def sample_hub(*granted: str) -> FakeHub:
 
 def catalogue(path: Path) -> duckdb.DuckDBPyConnection:
     """A migrated catalogue with every macro and view."""
-    con = duckdb.connect(str(path))
-    db.migrate(con)
-    db.apply_objects(con)
-    return con
+    return db.connect(path)

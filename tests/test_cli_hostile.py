@@ -183,6 +183,7 @@ def isolated(workspace, monkeypatch) -> Iterator[Path]:
         signal.signal(sig, handler)
 
 
+@pytest.mark.slow  # eight commands run for real
 def test_every_command_has_hostile_cases_and_a_working_line(isolated, capsys):
     assert set(hostile_options(isolated / "inputs")) == set(COMMANDS) == set(WORKING)
     for command in ("show", "fit", "models", "devices", "doctor", "sql", "estimate", "site"):

@@ -107,6 +107,7 @@ def test_show_has_every_seed_section_and_corrects_the_seed(demo_db, capsys):
     assert "at full 1,048,576 tokens" in formula
 
 
+@pytest.mark.slow  # an export, then every page figure compared with the terminal's
 def test_terminal_and_json_agree(demo_db, capsys, tmp_path, monkeypatch):
     """--json is the page as `fitcat export` writes it: the published file when one holds this
     content (its generated_at kept), else the page stamped now; valid against the page schema."""
@@ -134,6 +135,7 @@ def test_terminal_and_json_agree(demo_db, capsys, tmp_path, monkeypatch):
     assert re.search(rf"AMD Instinct MI300X .* ~{mi300x.decode_tok_s:,.0f} tok/s", text)
 
 
+@pytest.mark.slow  # the page recomputed at four contexts
 def test_context_flag_shows_the_page_at_that_context(demo_db, capsys):
     """--context N: the page built at N, its fits the fit_estimate macro's at N (the one definition
     the device_fit view holds at 2,048 and the full context only)."""

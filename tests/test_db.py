@@ -31,6 +31,27 @@ def test_real_schema_applies_once_and_records_versions(tmp_path: Path) -> None:
     assert con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == first
 
 
+def test_objects_are_re_created_only_when_their_files_or_the_schema_change(tmp_path: Path) -> None:
+    root = _sql_tree(tmp_path, {"v": "CREATE OR REPLACE VIEW v AS SELECT x FROM t;"})
+    con = duckdb.connect()
+    db.migrate(con, root)
+    db.apply_objects(con, root)
+    con.execute("CREATE OR REPLACE VIEW v AS SELECT 'mine' AS x")    # a marker the next apply would undo
+    db.apply_objects(con, root)                                        # same files, same schema: skipped
+    assert con.execute("SELECT x FROM v").fetchall() == [("mine",)]
+    (root / "views" / "v.sql").write_text("CREATE OR REPLACE VIEW v AS SELECT x + 1 AS x FROM t;")
+    db.apply_objects(con, root)                                        # a file changed: re-created
+    con.execute("INSERT INTO t VALUES (1)")
+    assert con.execute("SELECT x FROM v").fetchall() == [(2,)]
+    con.execute("CREATE OR REPLACE VIEW v AS SELECT 'mine' AS x")
+    (root / "schema" / "002_more.sql").write_text("ALTER TABLE t ADD COLUMN y INTEGER;")
+    db.migrate(con, root)
+    db.apply_objects(con, root)                                        # the schema changed: re-created
+    assert con.execute("SELECT x FROM v").fetchall() == [(2,)]
+    db.apply_objects(con, root, force=True)
+    assert con.execute("SELECT count(*) FROM schema_objects").fetchone() == (1,)
+
+
 def test_every_sql_object_file_is_named_after_its_object() -> None:
     from catalog.paths import SQL_DIR
 

@@ -320,6 +320,7 @@ HYBRID = (
 MLA = "[kv_part('mla', 61, 1, 576, 0, NULL, NULL, NULL, 'f16')]"
 
 
+@pytest.mark.slow  # 60 examples of a recursive SQL macro
 @settings(max_examples=60, deadline=None)
 @given(
     parts=st.sampled_from([GEMMA, DSV4_PARTS, HYBRID, MLA]),

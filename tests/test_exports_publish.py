@@ -60,6 +60,7 @@ def _schema(name: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads((SCHEMA_DIR / "v2" / name).read_text()))
 
 
+@pytest.mark.slow  # publishes a whole release
 def test_every_exported_file_validates_against_its_schema(db, tmp_path):
     result = _publish(db, tmp_path / "exports", "run-a")
     latest = tmp_path / "exports" / "latest"

@@ -13,6 +13,7 @@ from catalog.gguf.facts import derive
 from catalog.gguf.header import parse_header, read_local_header
 
 
+@pytest.mark.slow  # a 98 MB file read whole by gguf's GGUFReader
 def test_smollm2_parses_like_gguf_reader() -> None:
     path = fetched(SMOLLM2)
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:

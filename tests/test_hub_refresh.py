@@ -44,10 +44,7 @@ class Clock:
 
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "catalog.duckdb"))
-    db.migrate(con)
-    db.apply_objects(con)
-    return con
+    return db.connect(tmp_path / "catalog.duckdb")
 
 
 @pytest.fixture
