@@ -47,10 +47,20 @@ def code_hash() -> str:
 
 
 def model_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """repo id → the hash its page and device-fit file are built from (code + catalogue rows)."""
+    """repo id → the hash its page and device-fit file are built from (code + catalogue rows).
+
+    Computed on one DuckDB thread: on two, the same 10,000-model catalogue gave 246 to 1,720
+    models a different page_inputs hash from one query to the next (each of its parts, queried
+    alone, was stable; on one thread, none differed), so a nightly release rebuilt pages whose
+    rows had not changed (docs/performance.md)."""
     code = code_hash()
-    return {rid: hashlib.sha256(f"{code}:{rows}".encode()).hexdigest()
-            for rid, rows in con.execute("SELECT repo_id, inputs_hash FROM page_inputs").fetchall()}
+    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute("SET threads = 1")
+    try:
+        found = con.execute("SELECT repo_id, inputs_hash FROM page_inputs").fetchall()
+    finally:
+        con.execute(f"SET threads = {threads}")
+    return {rid: hashlib.sha256(f"{code}:{rows}".encode()).hexdigest() for rid, rows in found}
 
 
 @dataclass(frozen=True)
