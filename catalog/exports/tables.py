@@ -88,12 +88,14 @@ def fit_path(page_path: str) -> str:
     return f"{FIT_DIR}/{page_path.removeprefix('models/').removesuffix('.json')}.parquet"
 
 
-def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, path: Path) -> int:
-    """One model's device_fit rows as Parquet (the contract's columns and order); returns the rows."""
+def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, batch_pos: int, path: Path) -> int:
+    """One model's device_fit rows as Parquet (the contract's columns and order), from the batch
+    publish.fit_batch computed (batch_pos: the model's position in it); returns the rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    query = _select("device_fit", DEVICE_FIT_COLUMNS, FIT_ORDER, where="repo_id = $repo_id")
+    query = _select("device_fit", DEVICE_FIT_COLUMNS, FIT_ORDER,
+                    where="batch_pos = $pos AND repo_id = $repo_id")
     return int(con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet, COMPRESSION zstd)",
-                           {"repo_id": repo_id}).fetchone()[0])
+                           {"pos": batch_pos, "repo_id": repo_id}).fetchone()[0])
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:

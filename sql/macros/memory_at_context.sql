@@ -22,15 +22,18 @@ WITH q AS (
     WHERE (profile_name IS NULL OR profile = profile_name) AND (repo_name IS NULL OR repo_id = repo_name)
       AND (size_source = 'gguf' OR ladder OR coalesce(all_quants, false))
 ), c AS (
-    SELECT q.*, CAST(ctx.context_tokens AS BIGINT) AS context_tokens,
-           kv_context_summary(q.parts, q.context_length, q.kv_pad) AS kv_summary
-    FROM q, unnest(CASE
+    -- the contexts unnested in the select list, not by a lateral join on q: DuckDB decorrelates
+    -- that join by reading q twice, so it materialized q whole and a caller's filter on repo_id
+    -- no longer reached model_quant_memory (0.7 s of CPU per device_fit query at 10,000 models,
+    -- whatever it selected; docs/performance.md)
+    SELECT x.*, kv_context_summary(x.parts, x.context_length, x.kv_pad) AS kv_summary
+    FROM (SELECT q.*, CAST(unnest(CASE
         WHEN use_ladder THEN list_distinct(list_append(
             list_filter(list_transform(range(10), lambda i: 2048 * pow(2, i)::BIGINT),
                         lambda x: x <= q.context_length), q.context_length))
         WHEN ctx_tokens IS NULL THEN list_distinct([least(2048, coalesce(q.context_length, 2048)), q.context_length])
         ELSE [least(ctx_tokens, coalesce(q.context_length, ctx_tokens))]
-    END) ctx(context_tokens)
+    END) AS BIGINT) AS context_tokens FROM q) x
 ), m AS (
     SELECT c.*,
            kv_cache_bytes(c.parts, c.context_tokens) AS kv_bytes,

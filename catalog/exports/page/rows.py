@@ -155,18 +155,26 @@ def read_pages_rows(con: duckdb.DuckDBPyConnection, repo_ids: list[str], *,
     per_repo = {
         # Every device × quant, aggregated by DuckDB: one fit_code character per device and the
         # speeds of the devices that fit, both in device order (catalog/exports/page/sections.fit).
+        # device_fit holds every device for each model × quant it holds (fit_estimate crosses them);
+        # a quant it lacks gets '-' for every device. Joining device_fit to the small tables (and
+        # not the model × quant × device grid to device_fit) keeps its rows on the probe side.
         "matrix": table(con, f"""
-            WITH page AS (SELECT unnest($ids) AS repo_id, unnest($ctx) AS ctx)
+            WITH page AS (SELECT unnest($ids) AS repo_id, unnest($ctx) AS ctx),
+            agg AS (
+                SELECT f.repo_id, f.quant,
+                       string_agg(fit_code(f.verdict, f.gpus_needed), '' ORDER BY {MATRIX_ORDER}) AS codes,
+                       coalesce(list(sig3(f.decode_tok_s) ORDER BY {MATRIX_ORDER})
+                                FILTER (WHERE f.verdict <> 'too_small'), []) AS speeds
+                FROM device_fit f
+                JOIN page ON page.repo_id = f.repo_id AND f.context_tokens = page.ctx
+                JOIN devices d ON d.device_id = f.device_id
+                GROUP BY f.repo_id, f.quant)
             SELECT q.repo_id, q.quant,
-                   string_agg(fit_code(f.verdict, f.gpus_needed), '' ORDER BY {MATRIX_ORDER}) AS codes,
-                   coalesce(list(sig3(f.decode_tok_s) ORDER BY {MATRIX_ORDER})
-                            FILTER (WHERE f.verdict <> 'too_small'), []) AS speeds
+                   coalesce(agg.codes, repeat('-', (SELECT count(*) FROM devices))) AS codes,
+                   coalesce(agg.speeds, []) AS speeds
             FROM (SELECT DISTINCT repo_id, quant FROM quantizations WHERE list_contains($ids, repo_id)) q
-            JOIN page USING (repo_id)
-            CROSS JOIN devices d
-            LEFT JOIN device_fit f ON f.repo_id = q.repo_id AND f.quant = q.quant
-                                  AND f.device_id = d.device_id AND f.context_tokens = page.ctx
-            GROUP BY q.repo_id, q.quant""", {"ids": ready, "ctx": spec["ctx"]}),
+            LEFT JOIN agg USING (repo_id, quant)
+            ORDER BY q.repo_id, q.quant""", {"ids": ready, "ctx": spec["ctx"]}),
         # The rows behind the named lists (the recommended quant, the RTX 5090), at the page's
         # context and at the full context.
         "fits": table(con, """
