@@ -79,7 +79,13 @@ WITH mem AS (
            CASE WHEN t.needed_total > t.usable_total THEN NULL
                 WHEN t.speed_method = 'simple'
                     THEN decode_tok_s_simple(t.bandwidth_gbps, t.vram_bytes, t.simple_efficiency)
-                ELSE 1 / decode_seconds(decode_terms)
+                -- decode_tok_s (the same terms) rather than decode_seconds(decode_terms): DuckDB folds
+                -- the terms' struct away here, while through the CASE above it built one per row
+                -- (device_fit's full pass took twice as long; docs/performance.md)
+                ELSE decode_tok_s(t.read_bytes, t.bandwidth_gbps, t.efficiency, t.per_token_s, t.gpu_count,
+                                  t.multi_gpu_hop_s, t.layers, t.per_layer_s, t.moe_layers, t.per_moe_layer_s,
+                                  t.attn_flops, t.attention_factor, t.params_active, t.fp16_tflops_dense,
+                                  t.compute_factor)
            END AS decode_tok_s,
            CASE WHEN t.model_kind = 'moe' THEN t.moe_p10 ELSE t.dense_p10 END AS speed_p10,
            CASE WHEN t.model_kind = 'moe' THEN t.moe_p90 ELSE t.dense_p90 END AS speed_p90
