@@ -99,20 +99,20 @@ def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, batch_pos: int
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
-    """Write every CSV and devices.json into folder; returns rows per file."""
+    """Write every CSV and devices.json into folder; returns rows per file.
+
+    On `con` itself: during an export its temp tables hold the materialized views, and a cursor
+    (a new DuckDB connection) does not see another connection's temp tables, so it recomputed
+    quantizations and context_memory (6 s of a 10,000-model release; docs/performance.md)."""
     rows: dict[str, int] = {}
-    cur = con.cursor()
-    try:
-        for name, (view, columns, order) in CSV_TABLES.items():
-            query = _select(view, columns, order)
-            # COPY answers with the rows it wrote: no second pass over the view to count them
-            # (device_fit at 150M rows took as long to count as to compute, docs/performance.md).
-            rows[name] = int(cur.execute(
-                f"COPY ({query}) TO {_quote(folder / name)} (FORMAT csv, HEADER true)").fetchone()[0])
-        # One device per line (a JSON array): diffs between releases stay readable.
-        devices = _select("devices", DEVICES_COLUMNS, "device_id")
-        cur.execute(f"COPY ({devices}) TO {_quote(folder / 'devices.json')} (FORMAT json, ARRAY true)")
-        rows["devices.json"] = rows["devices.csv"]
-    finally:
-        cur.close()
+    for name, (view, columns, order) in CSV_TABLES.items():
+        query = _select(view, columns, order)
+        # COPY answers with the rows it wrote: no second pass over the view to count them
+        # (device_fit at 150M rows took as long to count as to compute, docs/performance.md).
+        rows[name] = int(con.execute(
+            f"COPY ({query}) TO {_quote(folder / name)} (FORMAT csv, HEADER true)").fetchone()[0])
+    # One device per line (a JSON array): diffs between releases stay readable.
+    devices = _select("devices", DEVICES_COLUMNS, "device_id")
+    con.execute(f"COPY ({devices}) TO {_quote(folder / 'devices.json')} (FORMAT json, ARRAY true)")
+    rows["devices.json"] = rows["devices.csv"]
     return rows
