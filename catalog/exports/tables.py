@@ -70,9 +70,9 @@ def _column(c: str) -> str:
     return c
 
 
-def _select(view: str, columns: list[str], order: str, where: str = "true") -> str:
+def _select(view: str, columns: list[str], order: str | None = None, where: str = "true") -> str:
     cols = ", ".join(_column(c) for c in columns)
-    return f"SELECT {cols} FROM {view} WHERE {where} ORDER BY {order}"
+    return f"SELECT {cols} FROM {view} WHERE {where}" + (f" ORDER BY {order}" if order else "")
 
 
 def _quote(path: Path) -> str:
@@ -90,10 +90,10 @@ def fit_path(page_path: str) -> str:
 
 def write_model_fit(con: duckdb.DuckDBPyConnection, repo_id: str, batch_pos: int, path: Path) -> int:
     """One model's device_fit rows as Parquet (the contract's columns and order), from the batch
-    publish.fit_batch computed (batch_pos: the model's position in it); returns the rows."""
+    publish.fit_batch computed (batch_pos: the model's position in it; the batch is stored in
+    FIT_ORDER, which a filtered scan keeps); returns the rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    query = _select("device_fit", DEVICE_FIT_COLUMNS, FIT_ORDER,
-                    where="batch_pos = $pos AND repo_id = $repo_id")
+    query = _select("device_fit", DEVICE_FIT_COLUMNS, where="batch_pos = $pos AND repo_id = $repo_id")
     return int(con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet, COMPRESSION zstd)",
                            {"pos": batch_pos, "repo_id": repo_id}).fetchone()[0])
 

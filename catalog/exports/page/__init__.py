@@ -17,13 +17,20 @@ import duckdb
 from catalog.exports.page import sections as s
 from catalog.exports.page.facts import Facts
 from catalog.exports.page.faq import faq
-from catalog.exports.page.rows import ModelNotFound, PageIncomplete, PageRows, read_page_rows, read_pages_rows
+from catalog.exports.page.rows import (
+    PAGE_FIT_COLUMNS,
+    ModelNotFound,
+    PageIncomplete,
+    PageRows,
+    read_page_rows,
+    read_pages_rows,
+)
 from catalog.exports.slug import page_paths
 
 SCHEMA_VERSION = "2.1.0"
 
-__all__ = ["SCHEMA_VERSION", "ModelNotFound", "PageIncomplete", "PageRows", "assemble_page",
-           "build_model_page", "read_page_rows", "read_pages_rows"]
+__all__ = ["PAGE_FIT_COLUMNS", "SCHEMA_VERSION", "ModelNotFound", "PageIncomplete", "PageRows",
+           "assemble_page", "build_model_page", "read_page_rows", "read_pages_rows"]
 
 
 def build_model_page(con: duckdb.DuckDBPyConnection, repo_id: str, *,

@@ -56,6 +56,10 @@ DEVICE_COLUMNS = ("device_id, name, device_class, backend, gpu_count, bandwidth_
                   "usable_memory_gb")
 DEVICE_ORDER = "popularity_rank, device_id"
 MATRIX_ORDER = "d.popularity_rank, d.device_id"
+# The device_fit columns the page queries read (an export batch keeps only these and the file's).
+PAGE_FIT_COLUMNS = ("repo_id", "quant", "device_id", "context_tokens", "verdict", "gpus_needed", "gpu_count",
+                    "needed_gb", "usable_gb", "headroom_gb", "decode_tok_s", "decode_tok_s_low",
+                    "decode_tok_s_high", "decode_terms", "max_context_tokens")
 
 
 def read_page_rows(con: duckdb.DuckDBPyConnection, repo_id: str, *,
@@ -175,16 +179,17 @@ def read_pages_rows(con: duckdb.DuckDBPyConnection, repo_ids: list[str], *,
             FROM (SELECT DISTINCT repo_id, quant FROM quantizations WHERE list_contains($ids, repo_id)) q
             LEFT JOIN agg USING (repo_id, quant)
             ORDER BY q.repo_id, q.quant""", {"ids": ready, "ctx": spec["ctx"]}),
-        # The rows behind the named lists (the recommended quant, the RTX 5090), at the page's
-        # context and at the full context.
-        "fits": table(con, """
+        # The rows behind the named lists: at the page's context the devices that run the
+        # recommended quant and the quants the RTX 5090 runs (Facts.fitting and the FAQ read no
+        # others), at the full context every device for the recommended quant (its speeds there).
+        "fits": table(con, f"""
             WITH page AS (SELECT unnest($ids) AS repo_id, unnest($ctx) AS ctx, unnest($full) AS full,
                                  unnest($rec) AS rec)
-            SELECT f.repo_id, quant, device_id, context_tokens, verdict, gpus_needed, gpu_count, needed_gb,
-                   usable_gb, headroom_gb, decode_tok_s, decode_tok_s_low, decode_tok_s_high, decode_terms,
-                   max_context_tokens
+            SELECT {", ".join("f." + c for c in PAGE_FIT_COLUMNS)}
             FROM device_fit f JOIN page p ON p.repo_id = f.repo_id
-                AND f.context_tokens IN (p.ctx, p.full) AND (f.quant = p.rec OR f.device_id = $rtx)""", spec),
+                AND ((f.context_tokens = p.ctx AND f.verdict <> 'too_small'
+                      AND (f.quant = p.rec OR f.device_id = $rtx))
+                     OR (f.context_tokens = p.full AND f.quant = p.rec))""", spec),
         "files": table(con, """
             SELECT base_repo_id AS repo_id, gguf_repo_id, build_path, quant, path, shard, shard_count,
                    download_url, repo_sha
