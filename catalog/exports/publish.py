@@ -173,8 +173,8 @@ def fit_batch(con: duckdb.DuckDBPyConnection, repo_ids: list[str]) -> Iterator[d
     ids cannot do that (DuckDB keeps 8-byte prefixes as string statistics, and the ids of a batch
     share their publisher's): filtering on them scanned the whole batch, 11 of a file's 35 ms of
     CPU. The table is sorted once on the position and the files' row order, so each file is a
-    range read in order rather than a sort of its own, and holds only the columns the files and
-    pages read (the other columns cost a third of building it; docs/performance.md)."""
+    range read in order rather than a sort of its own; it holds only the columns the files and
+    pages read, without which that sort costs more than it saves (docs/performance.md)."""
     columns = ", ".join(dict.fromkeys([*DEVICE_FIT_COLUMNS, *PAGE_FIT_COLUMNS]))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE device_fit AS "
